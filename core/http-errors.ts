@@ -1,0 +1,64 @@
+// The one place an error becomes an HTTP answer: every error, ours or fastify's, leaves in
+// OpenAI's error shape so SDK clients raise their usual exceptions.
+
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { OpenAIErrorBody } from '../schemas/index.ts';
+import { WarmpathError, errorCodes, type ErrorCode } from './errors.ts';
+
+export function openAIError(message: string, type: string, code: string | null, param: string | null = null): OpenAIErrorBody {
+  return { error: { message, type, param, code } };
+}
+
+export function errorBodyOf(err: WarmpathError): OpenAIErrorBody {
+  return openAIError(err.message, err.type, err.code, err.param ?? null);
+}
+
+const fastifyCodeMap: Readonly<Record<string, ErrorCode>> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: 'REQ_BODY_TOO_LARGE',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'REQ_UNSUPPORTED_MEDIA',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'REQ_INVALID',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'REQ_INVALID',
+  FST_ERR_CTP_INVALID_JSON_BODY: 'REQ_INVALID',
+};
+
+/** Maps any thrown error to a WarmpathError (fastify validation and parser errors included). */
+export function toWarmpathError(err: unknown): WarmpathError {
+  if (err instanceof WarmpathError) return err;
+  const fe = err as Partial<FastifyError> & { validation?: { instancePath?: string; message?: string; params?: Record<string, unknown> }[] };
+  if (fe.validation !== undefined && fe.validation.length > 0) {
+    const first = fe.validation[0];
+    const path = (first?.instancePath ?? '').replace(/^\//, '').replace(/\//g, '.');
+    const extra = first?.params?.allowedValues !== undefined ? ` (${(first.params.allowedValues as unknown[]).join(', ')})` : '';
+    const missing = first?.params?.missingProperty !== undefined ? `'${String(first.params.missingProperty)}'` : '';
+    const param = [path, missing.replace(/'/g, '')].filter((s) => s !== '').join('.') || null;
+    return new WarmpathError('REQ_INVALID', `${path === '' ? 'body' : path} ${first?.message ?? 'is invalid'}${extra}`, {
+      cause: err,
+      ...(param === null ? {} : { param }),
+    });
+  }
+  if (fe.code !== undefined && fe.code in fastifyCodeMap) {
+    return new WarmpathError(fastifyCodeMap[fe.code] as ErrorCode, fe.message, { cause: err });
+  }
+  if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
+    return new WarmpathError('REQ_INVALID', fe.message, { cause: err, status: fe.statusCode });
+  }
+  return new WarmpathError('INTERNAL', undefined, { cause: err });
+}
+
+export function sendError(reply: FastifyReply, err: WarmpathError): FastifyReply {
+  for (const [k, v] of Object.entries(err.headers)) reply.header(k, v);
+  return reply.code(err.status).type('application/json').send(JSON.stringify(errorBodyOf(err)));
+}
+
+export function installErrorHandling(app: FastifyInstance): void {
+  app.setErrorHandler((err: unknown, request: FastifyRequest, reply: FastifyReply) => {
+    const mapped = toWarmpathError(err);
+    if (mapped.status >= 500) request.log.error({ err }, mapped.message);
+    return sendError(reply, mapped);
+  });
+  app.setNotFoundHandler((request, reply) =>
+    sendError(reply, new WarmpathError('REQ_NOT_FOUND', `${request.method} ${request.url.split('?')[0] ?? ''}`)),
+  );
+}
+
+export { errorCodes };

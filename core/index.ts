@@ -1,0 +1,15 @@
+export { buildAdminApp } from './admin.ts';
+export type { AdminOptions, ReadinessCheck } from './admin.ts';
+export { seededRandom, sleep, systemClock, systemRandom } from './clock.ts';
+export type { Clock, Random } from './clock.ts';
+export { ConfigError, configDefaults, loadConfig, parseConfig } from './config.ts';
+export type { LoadOptions, ParseOptions } from './config.ts';
+export { formatDuration, isLoopback, parseDuration, parseListen } from './durations.ts';
+export type { ListenAddress } from './durations.ts';
+export { WarmpathError, errorCodes, isWarmpathError } from './errors.ts';
+export type { ErrorCode } from './errors.ts';
+export { errorBodyOf, installErrorHandling, openAIError, sendError, toWarmpathError } from './http-errors.ts';
+export { certify } from './policy.ts';
+export type { Certification } from './policy.ts';
+export { createTelemetry } from './telemetry.ts';
+export type { Telemetry, TelemetryOptions } from './telemetry.ts';

@@ -1,0 +1,10 @@
+import configSchemaJson from './config.schema.json' with { type: 'json' };
+import exchangeSchemaJson from './exchange.schema.json' with { type: 'json' };
+import chatRequestSchemaJson from './chat-request.schema.json' with { type: 'json' };
+
+/** JSON Schema of warmpath.yaml (draft-07, validated with ajv in strict mode). */
+export const configSchema: Readonly<Record<string, unknown>> = configSchemaJson;
+/** JSON Schema of one exchange record, for NDJSON ingest. */
+export const exchangeSchema: Readonly<Record<string, unknown>> = exchangeSchemaJson;
+/** JSON Schema of POST /v1/chat/completions bodies, used as the fastify route schema. */
+export const chatRequestSchema: Readonly<Record<string, unknown>> = chatRequestSchemaJson;
