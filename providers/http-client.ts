@@ -1,0 +1,153 @@
+// Runs an HttpAdapter against its upstream with undici: one connection pool per provider,
+// keep-alive, the caller's AbortSignal for timeouts and client disconnects.
+
+import { createParser, type EventSourceMessage } from 'eventsource-parser';
+import { Agent } from 'undici';
+import type { ChatRequest, ProviderConfig } from '../schemas/index.ts';
+import { failure, transportFailure } from './classify.ts';
+import { UpstreamStreamError } from './types.ts';
+import type {
+  CallOptions,
+  CompletionResult,
+  HttpAdapter,
+  ProviderClient,
+  StreamEvent,
+  StreamResult,
+  UpstreamTarget,
+} from './types.ts';
+
+export interface HttpClientOptions {
+  /** Longest silence allowed inside a streaming body once it started. */
+  readonly streamIdleTimeoutMs?: number;
+}
+
+export function createHttpProviderClient(
+  adapter: HttpAdapter,
+  provider: ProviderConfig,
+  options: HttpClientOptions = {},
+): ProviderClient {
+  const target: UpstreamTarget = {
+    baseUrl: provider.base_url ?? '',
+    apiKey: provider.api_key,
+    headers: provider.headers,
+    anthropicVersion: provider.anthropic_version,
+  };
+  const agent = new Agent({
+    connections: provider.max_connections,
+    keepAliveTimeout: 30_000,
+    // The per-attempt AbortSignal is the deadline up to the answer or first chunk.
+    headersTimeout: 0,
+    bodyTimeout: options.streamIdleTimeoutMs ?? 300_000,
+  });
+
+  async function send(request: ChatRequest, callOptions: CallOptions, stream: boolean) {
+    const upstream = adapter.toUpstream(request, callOptions.model, stream, target);
+    if (!('url' in upstream)) return { failure: upstream } as const;
+    try {
+      const response = await agent.request({
+        origin: new URL(upstream.url).origin,
+        path: pathOf(upstream.url),
+        method: 'POST',
+        headers: upstream.headers,
+        body: upstream.body,
+        signal: callOptions.signal,
+      });
+      return { response } as const;
+    } catch (cause) {
+      return { failure: transportFailure(cause, callOptions.signal) } as const;
+    }
+  }
+
+  return {
+    kind: adapter.kind,
+
+    async complete(request, callOptions): Promise<CompletionResult> {
+      const sent = await send(request, callOptions, false);
+      if (sent.failure !== undefined) return { ok: false, failure: sent.failure };
+      const { response } = sent;
+      let text: string;
+      try {
+        text = await response.body.text();
+      } catch (cause) {
+        return { ok: false, failure: transportFailure(cause, callOptions.signal) };
+      }
+      return adapter.fromUpstream(response.statusCode, text, response.headers);
+    },
+
+    async stream(request, callOptions): Promise<StreamResult> {
+      const sent = await send(request, callOptions, true);
+      if (sent.failure !== undefined) return { ok: false, failure: sent.failure };
+      const { response } = sent;
+      const contentType = String(response.headers['content-type'] ?? '');
+      if (response.statusCode !== 200 || !contentType.includes('text/event-stream')) {
+        let text = '';
+        try {
+          text = await response.body.text();
+        } catch (cause) {
+          return { ok: false, failure: transportFailure(cause, callOptions.signal) };
+        }
+        const answer = adapter.fromUpstream(response.statusCode, text, response.headers);
+        if (!answer.ok) return answer;
+        return {
+          ok: false,
+          failure: failure('malformed_response', response.statusCode, `upstream answered a stream request with ${contentType || 'no content type'}`),
+        };
+      }
+      const events = streamEvents(response.body, adapter, callOptions.signal);
+      const head: StreamEvent[] = [];
+      try {
+        const first = await events.next();
+        if (first.done === true) {
+          return { ok: false, failure: failure('empty_stream', 200, 'upstream closed the stream before the first chunk') };
+        }
+        head.push(first.value);
+      } catch (cause) {
+        const f = cause instanceof UpstreamStreamError ? cause.failure : transportFailure(cause, callOptions.signal);
+        // Before the first chunk a break is an empty stream: retryable, nothing was sent.
+        return { ok: false, failure: f.errorClass === 'truncated' ? { ...f, errorClass: 'empty_stream', retryable: true } : f };
+      }
+      return { ok: true, head, rest: { [Symbol.asyncIterator]: () => events } };
+    },
+
+    async close() {
+      await agent.close();
+    },
+  };
+}
+
+async function* streamEvents(
+  body: AsyncIterable<Uint8Array> & { destroy(err?: Error): unknown },
+  adapter: HttpAdapter,
+  signal: AbortSignal,
+): AsyncGenerator<StreamEvent, void, undefined> {
+  const translate = adapter.createStreamTranslator();
+  const pending: EventSourceMessage[] = [];
+  const parser = createParser({ onEvent: (message) => pending.push(message) });
+  const decoder = new TextDecoder();
+  let finished = false;
+  try {
+    for await (const bytes of body) {
+      parser.feed(decoder.decode(bytes, { stream: true }));
+      while (pending.length > 0) {
+        const step = translate(pending.shift() as EventSourceMessage);
+        yield* step.events;
+        if (step.done) {
+          finished = true;
+          return;
+        }
+      }
+    }
+  } catch (cause) {
+    if (cause instanceof UpstreamStreamError) throw cause;
+    const f = transportFailure(cause, signal);
+    throw new UpstreamStreamError(f.errorClass === 'connection' ? { ...f, errorClass: 'truncated', retryable: false } : f);
+  } finally {
+    if (!finished) body.destroy();
+  }
+  throw new UpstreamStreamError(failure('truncated', 200, 'upstream closed the stream before it finished'));
+}
+
+function pathOf(url: string): string {
+  const parsed = new URL(url);
+  return parsed.pathname + parsed.search;
+}
