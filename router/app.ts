@@ -1,0 +1,224 @@
+// The OpenAI-compatible proxy: identity → route plan → execute (retries, failover) → answer
+// (JSON or SSE) → one exchange record to the sink. Nothing here waits on storage.
+
+import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
+import type { Meter } from '@opentelemetry/api';
+import { fastify, LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
+import type { Clock, Random } from '../core/clock.ts';
+import { installErrorHandling } from '../core/http-errors.ts';
+import { UpstreamStreamError, type StreamEvent } from '../providers/index.ts';
+import { chatRequestSchema } from '../schemas/index.ts';
+import type { ChatRequest, Config, ErrorClass, ExchangeOutcome, ExchangeSink, VirtualKey } from '../schemas/index.ts';
+import type { EligibilitySource } from './eligibility.ts';
+import { execute, round, type Execution } from './execute.ts';
+import { clientClosedStatus, failureResponse } from './failure-response.ts';
+import { authenticate, createKeyIndex, resolveIdentity, type Identity } from './identity.ts';
+import { createRouterMetrics, type RouterMetrics } from './metrics.ts';
+import { StreamAccumulator, buildRecord, summariseCompletion, type AnswerSummary } from './record.ts';
+import type { RouteTable } from './route-table.ts';
+
+export interface RouterDeps {
+  readonly config: Config;
+  readonly table: RouteTable;
+  readonly sink: ExchangeSink;
+  readonly eligibility: EligibilitySource;
+  readonly clock: Clock;
+  readonly random: Random;
+  readonly meter: Meter;
+  readonly logger: FastifyBaseLogger;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    virtualKey: VirtualKey | undefined;
+  }
+}
+
+export function buildRouterApp(deps: RouterDeps): FastifyInstance {
+  const { config, clock } = deps;
+  const app = fastify({
+    loggerInstance: deps.logger,
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: config.server.body_limit_bytes,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: false, allErrors: false } },
+  });
+  installErrorHandling(app);
+  // On shutdown, keep-alive connections close as soon as their in-flight answer is out,
+  // so the drain ends when the work ends rather than at a client's keep-alive timeout.
+  app.addHook('preClose', async () => {
+    app.server.keepAliveTimeout = 1;
+    // Node 24 adds a buffer (1 s by default) to the keep-alive timeout; not while draining.
+    (app.server as { keepAliveTimeoutBuffer?: number }).keepAliveTimeoutBuffer = 0;
+    app.server.closeIdleConnections();
+  });
+  const keys = createKeyIndex(config.keys);
+  const metrics = createRouterMetrics(deps.meter, deps.table);
+
+  app.decorateRequest('virtualKey', undefined);
+  app.addHook('onRequest', async (request) => {
+    request.virtualKey = authenticate(request.headers, keys);
+  });
+
+  app.get('/v1/models', async (request) => {
+    const pinned = request.virtualKey?.workload;
+    const names = pinned === undefined ? Object.keys(config.workloads) : [pinned];
+    return { object: 'list', data: names.map((id) => ({ id, object: 'model', created: 0, owned_by: 'warmpath' })) };
+  });
+
+  app.post('/v1/chat/completions', { schema: { body: chatRequestSchema } }, async (request, reply) => {
+    const body = request.body as ChatRequest;
+    const identity = resolveIdentity(request.headers, body.model, request.virtualKey, config);
+    const startedAtMs = clock.now();
+    const started = clock.monotonic();
+    const requestId = randomUUID();
+    const clientGone = new AbortController();
+    reply.raw.once('close', () => {
+      if (!reply.raw.writableFinished) clientGone.abort(new DOMException('client closed the connection', 'AbortError'));
+    });
+    const routes = deps.table.forWorkload(identity.workload.name);
+    const stream = body.stream === true;
+    const execution = await execute({
+      request: body,
+      stream,
+      routes,
+      eligibility: deps.eligibility.snapshot(),
+      clientSignal: clientGone.signal,
+      clock,
+      random: deps.random,
+      metrics,
+    });
+    const served: Served = { deps, metrics, identity, body, execution, requestId, startedAtMs, started };
+    reply.header('x-warmpath-request-id', requestId);
+    reply.header('x-warmpath-route', execution.route.config.name);
+    reply.header('x-warmpath-fallback', execution.fallback ? '1' : '0');
+    const answer = execution.answer;
+    if (answer === undefined) return replyFailure(served, reply);
+    if (!answer.stream) {
+      reply.code(200).type('application/json').send(answer.result.json);
+      finish(served, 200, 'ok', null, null, summariseCompletion(answer.result.completion));
+      return reply;
+    }
+    await relayStream(served, reply, answer.result.head, answer.result.rest, clientGone.signal);
+    return reply;
+  });
+
+  return app;
+}
+
+interface Served {
+  readonly deps: RouterDeps;
+  readonly metrics: RouterMetrics;
+  readonly identity: Identity;
+  readonly body: ChatRequest;
+  readonly execution: Execution;
+  readonly requestId: string;
+  readonly startedAtMs: number;
+  readonly started: number;
+}
+
+function replyFailure(s: Served, reply: FastifyReply): FastifyReply {
+  const f = s.execution.failure;
+  const response =
+    f === undefined
+      ? { status: 502, body: { error: { message: 'no route answered', type: 'upstream_error', param: null, code: 'RTR_UPSTREAM_ERROR' } }, headers: {} }
+      : failureResponse(f, s.execution.route.config.name);
+  for (const [k, v] of Object.entries(response.headers)) reply.header(k, v);
+  if (response.status !== clientClosedStatus) reply.code(response.status).type('application/json').send(JSON.stringify(response.body));
+  else reply.code(response.status).send();
+  finish(s, response.status, 'error', f?.errorClass ?? 'server_error', null, undefined);
+  return reply;
+}
+
+async function relayStream(
+  s: Served,
+  reply: FastifyReply,
+  head: readonly StreamEvent[],
+  rest: AsyncIterable<StreamEvent>,
+  clientSignal: AbortSignal,
+): Promise<void> {
+  const raw = reply.raw;
+  reply.hijack();
+  raw.writeHead(200, {
+    ...(reply.getHeaders() as Record<string, string>),
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-cache',
+    connection: 'keep-alive',
+  });
+  const ttftMs = s.deps.clock.monotonic() - s.started;
+  const accumulator = new StreamAccumulator();
+  const includeUsage = s.body.stream_options?.include_usage === true;
+  const send = async (event: StreamEvent): Promise<void> => {
+    accumulator.add(event.chunk);
+    // Usage-only chunks were asked for by warmpath (to price the call), not by this client.
+    if (!includeUsage && event.chunk.choices.length === 0) return;
+    if (!raw.write(`data: ${event.data}\n\n`)) await once(raw, 'drain', { signal: clientSignal });
+  };
+  let outcome: ExchangeOutcome = 'ok';
+  let errorClass: ErrorClass | null = null;
+  let status = 200;
+  try {
+    for (const event of head) await send(event);
+    for await (const event of rest) await send(event);
+    raw.end('data: [DONE]\n\n');
+  } catch (cause) {
+    if (clientSignal.aborted) {
+      outcome = 'error';
+      errorClass = 'cancelled';
+      status = clientClosedStatus;
+      s.execution.route.breaker.release();
+    } else {
+      const f = cause instanceof UpstreamStreamError ? cause.failure : undefined;
+      outcome = 'truncated';
+      errorClass = 'truncated';
+      // After the first byte there is no failover: the client's stream ends with an error event.
+      const message = `upstream stream broke after it started (route ${s.execution.route.config.name}): ${f?.message ?? String(cause)}`;
+      raw.end(`data: ${JSON.stringify({ error: { message, type: 'upstream_error', param: null, code: 'RTR_STREAM_TRUNCATED' } })}\n\n`);
+      s.execution.route.breaker.recordFailure();
+    }
+  }
+  finish(s, status, outcome, errorClass, ttftMs, accumulator.summary());
+}
+
+function finish(
+  s: Served,
+  status: number,
+  outcome: ExchangeOutcome,
+  errorClass: ErrorClass | null,
+  ttftMs: number | null,
+  answer: AnswerSummary | undefined,
+): void {
+  const latencyMs = s.deps.clock.monotonic() - s.started;
+  const route = s.execution.route;
+  s.metrics.request(s.identity.workload.name, route.config.name, outcome, s.execution.fallback, latencyMs / 1000);
+  s.deps.sink.write(
+    buildRecord({
+      recordId: s.requestId,
+      kind: 'primary',
+      pairId: s.requestId,
+      requestId: s.requestId,
+      startedAtMs: s.startedAtMs,
+      tenant: s.identity.tenant,
+      workload: s.identity.workload.name,
+      feature: s.identity.feature,
+      session: s.identity.session,
+      route: route.config.name,
+      provider: route.config.provider,
+      model: route.config.model,
+      price: route.config.price,
+      request: s.body,
+      stream: s.body.stream === true,
+      status,
+      outcome,
+      errorClass,
+      fallback: s.execution.fallback,
+      attempts: s.execution.attempts,
+      latencyMs: round(latencyMs),
+      ttftMs,
+      answer,
+    }),
+  );
+}
+

@@ -1,0 +1,10 @@
+export { buildRouterApp } from './app.ts';
+export type { RouterDeps } from './app.ts';
+export { buildRouteTable } from './route-table.ts';
+export type { RouteRuntime, RouteTable, WorkloadRoutes } from './route-table.ts';
+export { CircuitBreaker, breakerStateValue } from './breaker.ts';
+export type { BreakerState } from './breaker.ts';
+export { everyCertifiedRouteEligible, snapshotOfFeed } from './eligibility.ts';
+export type { EligibilitySnapshot, EligibilitySource } from './eligibility.ts';
+export { failoverChain, retryWait } from './execute.ts';
+export { sha256Hex } from './identity.ts';

@@ -1,0 +1,51 @@
+// Router instruments. Names are the Prometheus names users see on /metrics (README lists them).
+
+import type { Attributes, Meter } from '@opentelemetry/api';
+import type { ErrorClass } from '../schemas/index.ts';
+import { breakerStateValue } from './breaker.ts';
+import type { RouteTable } from './route-table.ts';
+
+export interface RouterMetrics {
+  request(workload: string, route: string, outcome: string, fallback: boolean, seconds: number): void;
+  attempt(route: string, errorClass: ErrorClass | null, seconds: number): void;
+  retry(workload: string, route: string): void;
+  failover(workload: string, from: string, to: string): void;
+}
+
+export function createRouterMetrics(meter: Meter, table: RouteTable): RouterMetrics {
+  const requests = meter.createCounter('warmpath_requests', { description: 'Client requests by workload, serving route and outcome' });
+  const duration = meter.createHistogram('warmpath_request_duration_seconds', {
+    description: 'Client request latency, first byte in to last byte out',
+    advice: { explicitBucketBoundaries: [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60] },
+  });
+  const attempts = meter.createCounter('warmpath_upstream_attempts', { description: 'Upstream attempts by route and error class (none = answered)' });
+  const attemptDuration = meter.createHistogram('warmpath_upstream_attempt_duration_seconds', {
+    description: 'Upstream attempt latency up to the answer or the first stream chunk',
+    advice: { explicitBucketBoundaries: [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60] },
+  });
+  const retries = meter.createCounter('warmpath_retries', { description: 'Retries on a workload primary' });
+  const failovers = meter.createCounter('warmpath_failovers', { description: 'Requests served by a secondary after the primary failed' });
+  meter
+    .createObservableGauge('warmpath_breaker_state', { description: 'Circuit breaker per route: 0 closed, 1 half-open, 2 open' })
+    .addCallback((result) => {
+      for (const [route, runtime] of table.routes) result.observe(breakerStateValue[runtime.breaker.state], { route });
+    });
+  return {
+    request(workload, route, outcome, fallback, seconds) {
+      const attrs: Attributes = { workload, route, outcome, fallback: fallback ? '1' : '0' };
+      requests.add(1, attrs);
+      duration.record(seconds, attrs);
+    },
+    attempt(route, errorClass, seconds) {
+      const attrs: Attributes = { route, error_class: errorClass ?? 'none' };
+      attempts.add(1, attrs);
+      attemptDuration.record(seconds, attrs);
+    },
+    retry(workload, route) {
+      retries.add(1, { workload, route });
+    },
+    failover(workload, from, to) {
+      failovers.add(1, { workload, from, to });
+    },
+  };
+}
