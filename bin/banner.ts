@@ -1,0 +1,28 @@
+import type { Config } from '../schemas/index.ts';
+
+/** What `warmpath start` prints: where it listens and two examples to copy. */
+export function startBanner(config: Config, routerUrl: string, adminUrl: string): string {
+  const workload = Object.keys(config.workloads)[0] ?? 'support';
+  const keyNote = config.keys.length > 0 ? '  (keys are configured: use one of your virtual keys as the API key)\n' : '';
+  return `
+warmpath is running
+  router (OpenAI-compatible)  ${routerUrl}/v1
+  admin                       ${adminUrl}   (/healthz /readyz /metrics)
+  workloads                   ${Object.keys(config.workloads).join(', ')}
+${keyNote}
+Try it:
+  curl -s ${routerUrl}/v1/chat/completions \\
+    -H 'content-type: application/json' -H 'authorization: Bearer local' \\
+    -d '{"model":"${workload}","messages":[{"role":"user","content":"Say hello"}]}'
+
+  // Node, with the official openai SDK
+  import OpenAI from 'openai';
+  const client = new OpenAI({ baseURL: '${routerUrl}/v1', apiKey: 'local' });
+  const answer = await client.chat.completions.create({
+    model: '${workload}', messages: [{ role: 'user', content: 'Say hello' }],
+  });
+  console.log(answer.choices[0].message.content);
+
+Stop with Ctrl-C (in-flight requests finish first).
+`;
+}

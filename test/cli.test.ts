@@ -1,0 +1,113 @@
+// The warmpath CLI as a user runs it: a separate process, its exit codes and its output.
+
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { stringify } from 'yaml';
+import { openAICompletion, startUpstream } from './helpers/upstreams.ts';
+import { route } from './helpers/warmpath.ts';
+
+const cli = new URL('../bin/warmpath.ts', import.meta.url).pathname;
+
+function run(args: string[]) {
+  return spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', timeout: 20_000 });
+}
+
+function writeConfig(config: unknown): string {
+  const file = join(mkdtempSync(join(tmpdir(), 'warmpath-cli-')), 'warmpath.yaml');
+  writeFileSync(file, typeof config === 'string' ? config : stringify(config));
+  return file;
+}
+
+test('--version prints the package version', () => {
+  const r = run(['--version']);
+  assert.equal(r.status, 0);
+  assert.match(r.stdout, /^\d+\.\d+\.\d+\n$/);
+});
+
+test('--help lists the verbs', () => {
+  const r = run(['--help']);
+  assert.equal(r.status, 0);
+  for (const verb of ['start', 'router', 'certify']) assert.match(r.stdout, new RegExp(`\\n  ${verb} `));
+});
+
+test('an unknown verb prints help and exits 2', () => {
+  const r = run(['frobnicate']);
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /unknown verb "frobnicate"/);
+  assert.match(r.stderr, /Usage: warmpath <verb>/);
+});
+
+test('no verb exits 2', () => {
+  assert.equal(run([]).status, 2);
+});
+
+test('an invalid config refuses to start: exit 1, one line per error naming file and path', () => {
+  const file = writeConfig({
+    providers: { sim: { kind: 'simulated' } },
+    routes: { a: route('sim', 'm') },
+    workloads: { support: { primary: 'a', shadow: { sample_rate: 1.5 } } },
+  });
+  const r = run(['start', '--config', file]);
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, new RegExp(`${file}: /workloads/support/shadow/sample_rate must be <= 1`));
+});
+
+test('a missing config file exits 1 naming it', () => {
+  const r = run(['start', '--config', '/nonexistent/warmpath.yaml']);
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /\/nonexistent\/warmpath.yaml: cannot read: ENOENT/);
+});
+
+test('certify prints the matrix with each refusal and its reason', () => {
+  const r = run(['certify', '--config', new URL('../warmpath.example.yaml', import.meta.url).pathname]);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /^WORKLOAD\s+ROUTE\s+ROLE\s+CERTIFIED\s+WHY NOT/);
+  assert.match(r.stdout, /support\s+claude-sim\s+secondary\s+yes/);
+  assert.match(r.stdout, /support\s+cheap-sim\s+secondary\s+no\s+retention 90d > max 30d; data class pii not allowed/);
+});
+
+test('SIGTERM: stops accepting, finishes the in-flight request, exits 0', async () => {
+  const upstream = await startUpstream(() => ({ delayMs: 600, body: openAICompletion('slow but sure') }));
+  const file = writeConfig({
+    server: { listen: '127.0.0.1:0', admin_listen: '127.0.0.1:0', shutdown_grace_ms: 5000 },
+    telemetry: { log_level: 'silent' },
+    providers: { up: { kind: 'openai', base_url: upstream.url } },
+    routes: { a: route('up', 'm') },
+    workloads: { support: { primary: 'a' } },
+  });
+  const child = spawn(process.execPath, [cli, 'start', '--config', file], { stdio: ['ignore', 'pipe', 'pipe'] });
+  try {
+    let out = '';
+    const routerUrl = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no banner: ${out}`)), 15_000);
+      child.stdout.on('data', (d: Buffer) => {
+        out += d.toString();
+        const m = /router \(OpenAI-compatible\)\s+(http:\/\/[\d.:]+)\/v1/.exec(out);
+        if (m) {
+          clearTimeout(timer);
+          resolve(m[1] as string);
+        }
+      });
+    });
+    const inFlight = fetch(`${routerUrl}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'support', messages: [{ role: 'user', content: 'hi' }] }),
+    });
+    while (upstream.hits.length === 0) await new Promise((r) => setTimeout(r, 10));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    child.kill('SIGTERM');
+    const answer = await inFlight;
+    assert.equal(answer.status, 200);
+    assert.equal(((await answer.json()) as { choices: { message: { content: string } }[] }).choices[0]?.message.content, 'slow but sure');
+    assert.equal(await exited, 0);
+    await assert.rejects(fetch(`${routerUrl}/v1/models`), 'no longer accepting');
+  } finally {
+    child.kill('SIGKILL');
+    await upstream.close();
+  }
+});
