@@ -246,7 +246,7 @@ export const configDefaults = {
   workload: {
     on_primary_failure: 'failover',
     retry: { attempts: 2, timeout_ms: 30_000, backoff_ms: 200, max_retry_after_ms: 10_000 },
-    shadow: { sample_rate: 0, noise_rate: 0, max_concurrency: 4, max_rps: 2, queue_size: 100, timeout_ms: 60_000, daily_budget_usd: 0 },
+    shadow: { sample_rate: 0, noise_rate: 0, max_concurrency: 4, max_rps: 2, queue_size: 100, timeout_ms: 60_000, daily_budget_usd: undefined },
     parity: {
       window: '1h',
       min_samples: 50,

@@ -16,7 +16,8 @@ import { clientClosedStatus, failureResponse } from './failure-response.ts';
 import { authenticate, createKeyIndex, resolveIdentity, type Identity } from './identity.ts';
 import { createRouterMetrics, type RouterMetrics } from './metrics.ts';
 import { StreamAccumulator, buildRecord, summariseCompletion, type AnswerSummary } from './record.ts';
-import type { RouteTable } from './route-table.ts';
+import type { RouteTable, WorkloadRoutes } from './route-table.ts';
+import { createShadowMirror, type ShadowMirror } from './shadow.ts';
 
 export interface RouterDeps {
   readonly config: Config;
@@ -27,12 +28,19 @@ export interface RouterDeps {
   readonly random: Random;
   readonly meter: Meter;
   readonly logger: FastifyBaseLogger;
+  /** Defaults to a mirror built from the route table; tests inject their own to drain it. */
+  readonly shadow?: ShadowMirror;
 }
 
 declare module 'fastify' {
   interface FastifyRequest {
     virtualKey: VirtualKey | undefined;
   }
+}
+
+/** Shadow mirroring needs every workload's routes: resolve them once. */
+function allWorkloads(deps: RouterDeps): WorkloadRoutes[] {
+  return Object.keys(deps.config.workloads).map((name) => deps.table.forWorkload(name));
 }
 
 export function buildRouterApp(deps: RouterDeps): FastifyInstance {
@@ -56,6 +64,11 @@ export function buildRouterApp(deps: RouterDeps): FastifyInstance {
   });
   const keys = createKeyIndex(config.keys);
   const metrics = createRouterMetrics(deps.meter, deps.table);
+  const shadow =
+    deps.shadow ??
+    createShadowMirror({ table: deps.table, workloads: allWorkloads(deps), sink: deps.sink, clock, random: deps.random, meter: deps.meter, logger: deps.logger });
+  // Queued shadow calls are dropped at shutdown; running ones finish and are recorded.
+  app.addHook('onClose', async () => shadow.stop());
 
   app.decorateRequest('virtualKey', undefined);
   app.addHook('onRequest', async (request) => {
@@ -90,7 +103,7 @@ export function buildRouterApp(deps: RouterDeps): FastifyInstance {
       random: deps.random,
       metrics,
     });
-    const served: Served = { deps, metrics, identity, body, execution, requestId, startedAtMs, started };
+    const served: Served = { deps, metrics, shadow, routes, identity, body, execution, requestId, startedAtMs, started };
     reply.header('x-warmpath-request-id', requestId);
     reply.header('x-warmpath-route', execution.route.config.name);
     reply.header('x-warmpath-fallback', execution.fallback ? '1' : '0');
@@ -111,6 +124,8 @@ export function buildRouterApp(deps: RouterDeps): FastifyInstance {
 interface Served {
   readonly deps: RouterDeps;
   readonly metrics: RouterMetrics;
+  readonly shadow: ShadowMirror;
+  readonly routes: WorkloadRoutes;
   readonly identity: Identity;
   readonly body: ChatRequest;
   readonly execution: Execution;
@@ -193,32 +208,32 @@ function finish(
   const latencyMs = s.deps.clock.monotonic() - s.started;
   const route = s.execution.route;
   s.metrics.request(s.identity.workload.name, route.config.name, outcome, s.execution.fallback, latencyMs / 1000);
-  s.deps.sink.write(
-    buildRecord({
-      recordId: s.requestId,
-      kind: 'primary',
-      pairId: s.requestId,
-      requestId: s.requestId,
-      startedAtMs: s.startedAtMs,
-      tenant: s.identity.tenant,
-      workload: s.identity.workload.name,
-      feature: s.identity.feature,
-      session: s.identity.session,
-      route: route.config.name,
-      provider: route.config.provider,
-      model: route.config.model,
-      price: route.config.price,
-      request: s.body,
-      stream: s.body.stream === true,
-      status,
-      outcome,
-      errorClass,
-      fallback: s.execution.fallback,
-      attempts: s.execution.attempts,
-      latencyMs: round(latencyMs),
-      ttftMs,
-      answer,
-    }),
-  );
+  const record = buildRecord({
+    recordId: s.requestId,
+    kind: 'primary',
+    pairId: s.requestId,
+    requestId: s.requestId,
+    startedAtMs: s.startedAtMs,
+    tenant: s.identity.tenant,
+    workload: s.identity.workload.name,
+    feature: s.identity.feature,
+    session: s.identity.session,
+    route: route.config.name,
+    provider: route.config.provider,
+    model: route.config.model,
+    price: route.config.price,
+    request: s.body,
+    stream: s.body.stream === true,
+    status,
+    outcome,
+    errorClass,
+    fallback: s.execution.fallback,
+    attempts: s.execution.attempts,
+    latencyMs: round(latencyMs),
+    ttftMs,
+    answer,
+  });
+  s.deps.sink.write(record);
+  s.shadow.afterPrimary(s.routes, s.body, record);
 }
 

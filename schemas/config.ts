@@ -120,7 +120,8 @@ export interface ShadowConfig {
   readonly max_rps: number;
   readonly queue_size: number;
   readonly timeout_ms: number;
-  readonly daily_budget_usd: number;
+  /** Daily shadow spend cap in USD; undefined means no cap. */
+  readonly daily_budget_usd: number | undefined;
 }
 
 export interface ParityConfig {

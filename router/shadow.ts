@@ -1,0 +1,193 @@
+// Shadow mirroring: after the primary answer is on its way, a sampled share of requests is
+// re-sent to every secondary certified for the workload (and a noise share to the primary
+// itself, the twin), each target behind its own bottleneck limiter and bounded queue. A
+// shadow call has its own timeout, no retries, no failover, and never touches the primary
+// response or the breakers.
+
+import { randomUUID } from 'node:crypto';
+import type { Meter } from '@opentelemetry/api';
+import Bottleneck from 'bottleneck';
+import type { FastifyBaseLogger } from 'fastify';
+import type { Clock, Random } from '../core/clock.ts';
+import { UpstreamStreamError, failure, type UpstreamFailure } from '../providers/index.ts';
+import type { ChatRequest, ErrorClass, ExchangeKind, ExchangeOutcome, ExchangeRecord, ExchangeSink } from '../schemas/index.ts';
+import { round } from './execute.ts';
+import { StreamAccumulator, buildRecord, summariseCompletion, type AnswerSummary } from './record.ts';
+import type { RouteRuntime, RouteTable, WorkloadRoutes } from './route-table.ts';
+import { ShadowBudget, budgetStateValue } from './shadow-budget.ts';
+import { createShadowMetrics, type ShadowMetrics } from './shadow-metrics.ts';
+
+export interface ShadowMirror {
+  /** Called once the primary answer has gone out; decides and schedules, never waits. */
+  afterPrimary(routes: WorkloadRoutes, request: ChatRequest, primary: ExchangeRecord): void;
+  /** Waits for queued and running shadow calls (used at shutdown and in tests). */
+  drain(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface ShadowDeps {
+  readonly table: RouteTable;
+  readonly workloads: readonly WorkloadRoutes[];
+  readonly sink: ExchangeSink;
+  readonly clock: Clock;
+  readonly random: Random;
+  readonly meter: Meter;
+  readonly logger: FastifyBaseLogger;
+}
+
+interface Target {
+  readonly route: RouteRuntime;
+  readonly kind: Exclude<ExchangeKind, 'primary'>;
+  readonly limiter: Bottleneck;
+}
+
+export function createShadowMirror(deps: ShadowDeps): ShadowMirror {
+  const { clock, random } = deps;
+  const caps = new Map(deps.workloads.map((w) => [w.workload.name, w.workload.shadow.daily_budget_usd]));
+  const budget = new ShadowBudget(caps, (crossing) => {
+    const level = crossing.state === 'normal' ? 'info' : 'warn';
+    deps.logger[level]({ workload: crossing.workload, spent_usd: crossing.spentUsd, cap_usd: crossing.capUsd, state: crossing.state }, `shadow budget ${crossing.state === 'stopped' ? 'at 95%: shadow stopped until the next UTC day' : crossing.state === 'halved' ? 'at 80%: sample rate halved' : 'back to normal'}`);
+  });
+  const metrics: ShadowMetrics = createShadowMetrics(deps.meter, (observe) => {
+    const now = clock.now();
+    for (const w of deps.workloads) {
+      observe(w.workload.name, budget.spentToday(w.workload.name, now), budgetStateValue[budget.state(w.workload.name, now)]);
+    }
+  });
+  const targets = new Map<string, Target[]>();
+  for (const w of deps.workloads) {
+    const shadow = w.workload.shadow;
+    const limiterFor = (): Bottleneck =>
+      new Bottleneck({
+        maxConcurrent: shadow.max_concurrency,
+        minTime: Math.ceil(1000 / shadow.max_rps),
+        highWater: shadow.queue_size,
+        strategy: Bottleneck.strategy.OVERFLOW,
+      });
+    targets.set(w.workload.name, [
+      ...w.certified.map((route) => ({ route, kind: 'shadow' as const, limiter: limiterFor() })),
+      { route: w.primary, kind: 'twin' as const, limiter: limiterFor() },
+    ]);
+  }
+  const pending = new Set<Promise<void>>();
+
+  function dispatch(routes: WorkloadRoutes, request: ChatRequest, primary: ExchangeRecord, target: Target): void {
+    const workload = routes.workload.name;
+    const route = target.route.config.name;
+    const job = target.limiter
+      .schedule(async () => {
+        // Budget is checked again when the call actually goes out: queued calls may wait.
+        if (budget.state(workload, clock.now()) === 'stopped') {
+          metrics.dropped(workload, route, 'budget');
+          return;
+        }
+        const record = await shadowCall(routes, request, primary, target);
+        budget.add(workload, record.cost_usd, clock.now());
+        metrics.call(workload, route, target.kind, record.outcome, record.latency_ms / 1000);
+        deps.sink.write(record);
+      })
+      .catch((err: unknown) => {
+        if (err instanceof Bottleneck.BottleneckError) metrics.dropped(workload, route, 'queue_full');
+        else deps.logger.error({ err, workload, route }, 'shadow call failed unexpectedly');
+      });
+    pending.add(job);
+    void job.finally(() => pending.delete(job));
+  }
+
+  async function shadowCall(routes: WorkloadRoutes, request: ChatRequest, primary: ExchangeRecord, target: Target): Promise<ExchangeRecord> {
+    const startedAtMs = clock.now();
+    const started = clock.monotonic();
+    const stream = request.stream === true;
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(new DOMException('shadow call timed out', 'TimeoutError')), routes.workload.shadow.timeout_ms);
+    const options = { model: target.route.config.model, signal: controller.signal };
+    let answer: AnswerSummary | undefined;
+    let problem: UpstreamFailure | undefined;
+    let ttftMs: number | null = null;
+    let outcome: ExchangeOutcome = 'ok';
+    try {
+      if (stream) {
+        const result = await target.route.client.stream(request, options);
+        if (result.ok) {
+          ttftMs = clock.monotonic() - started;
+          const accumulator = new StreamAccumulator();
+          for (const event of result.head) accumulator.add(event.chunk);
+          try {
+            for await (const event of result.rest) accumulator.add(event.chunk);
+          } catch (err) {
+            problem = err instanceof UpstreamStreamError ? err.failure : failure('truncated', 200, String(err));
+            outcome = 'truncated';
+          }
+          answer = accumulator.summary();
+        } else problem = result.failure;
+      } else {
+        const result = await target.route.client.complete(request, options);
+        if (result.ok) answer = summariseCompletion(result.completion);
+        else problem = result.failure;
+      }
+    } catch (err) {
+      problem = failure('malformed_response', 0, `provider client failed: ${String(err)}`);
+    } finally {
+      clearTimeout(timer);
+    }
+    if (problem !== undefined && outcome === 'ok') outcome = 'error';
+    const latencyMs = clock.monotonic() - started;
+    const errorClass: ErrorClass | null = problem === undefined ? null : outcome === 'truncated' ? 'truncated' : problem.errorClass;
+    const status = problem === undefined ? 200 : problem.status;
+    return buildRecord({
+      recordId: randomUUID(),
+      kind: target.kind,
+      pairId: primary.record_id,
+      requestId: primary.request_id,
+      startedAtMs,
+      tenant: primary.tenant,
+      workload: primary.workload,
+      feature: primary.feature,
+      session: primary.session,
+      route: target.route.config.name,
+      provider: target.route.config.provider,
+      model: target.route.config.model,
+      price: target.route.config.price,
+      request,
+      stream,
+      status,
+      outcome,
+      errorClass,
+      fallback: false,
+      attempts: [{ route: target.route.config.name, attempt: 1, status, error_class: errorClass, latency_ms: round(latencyMs) }],
+      latencyMs: round(latencyMs),
+      ttftMs: ttftMs === null ? null : round(ttftMs),
+      answer,
+    });
+  }
+
+  return {
+    afterPrimary(routes, request, primary) {
+      const shadow = routes.workload.shadow;
+      if (shadow.sample_rate <= 0 || primary.outcome !== 'ok' || primary.fallback) return;
+      const workload = routes.workload.name;
+      const rate = budget.effectiveRate(workload, shadow.sample_rate, clock.now());
+      if (rate === 0) {
+        metrics.skipped(workload, 'budget');
+        return;
+      }
+      if (random() >= rate) return;
+      const twin = shadow.noise_rate > 0 && random() < shadow.noise_rate;
+      for (const refused of routes.refused) metrics.withheld(workload, refused.route, 'uncertified');
+      // After the current I/O turn, so the primary's bytes are written first.
+      setImmediate(() => {
+        for (const target of targets.get(workload) ?? []) {
+          if (target.kind === 'twin' && !twin) continue;
+          dispatch(routes, request, primary, target);
+        }
+      });
+    },
+    async drain() {
+      await new Promise((resolve) => setImmediate(resolve));
+      while (pending.size > 0) await Promise.all([...pending]);
+    },
+    async stop() {
+      await Promise.all([...targets.values()].flat().map((t) => t.limiter.stop({ dropWaitingJobs: true })));
+    },
+  };
+}

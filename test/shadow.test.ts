@@ -1,0 +1,254 @@
+// Shadow mirroring through a real listening router, the official openai SDK as the client,
+// and local upstreams: sampling, isolation from the primary, limits, budget, twins, streams.
+
+import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, describe, test } from 'node:test';
+import OpenAI from 'openai';
+import { pino } from 'pino';
+import { stringify } from 'yaml';
+import { createTelemetry, parseConfig, seededRandom, systemClock } from '../core/index.ts';
+import { createProviderClients } from '../providers/index.ts';
+import { buildRouteTable, buildRouterApp } from '../router/index.ts';
+import { createShadowMirror } from '../router/shadow.ts';
+import type { ExchangeRecord } from '../schemas/index.ts';
+import { openAICompletion, startOpenAIUpstream, startUpstream, type TestUpstream } from './helpers/upstreams.ts';
+import { route, usPolicy } from './helpers/warmpath.ts';
+
+async function startRouter(config: Record<string, unknown>, seed = 7) {
+  const parsed = parseConfig(stringify({ server: { listen: '127.0.0.1:0', admin_listen: '127.0.0.1:0' }, ...config }), 'test.yaml');
+  const clients = createProviderClients(parsed, { clock: systemClock });
+  const table = buildRouteTable(parsed, clients, systemClock);
+  const telemetry = createTelemetry({ serviceName: 'test' });
+  const records: ExchangeRecord[] = [];
+  const sink = { write: (r: ExchangeRecord) => void records.push(r) };
+  const logger = pino({ level: 'silent' });
+  const random = seededRandom(seed);
+  const workloads = Object.keys(parsed.workloads).map((w) => table.forWorkload(w));
+  const shadow = createShadowMirror({ table, workloads, sink, clock: systemClock, random, meter: telemetry.meter, logger });
+  const app = buildRouterApp({ config: parsed, table, sink, eligibility: { snapshot: () => ({ isEligible: () => true }) }, clock: systemClock, random, meter: telemetry.meter, logger, shadow });
+  const url = await app.listen({ host: '127.0.0.1', port: 0 });
+  const metricsServer = createServer((req, res) => telemetry.serveMetrics(req, res));
+  await new Promise<void>((r) => metricsServer.listen(0, '127.0.0.1', r));
+  const client = (workload: string) => new OpenAI({ baseURL: `${url}/v1`, apiKey: 'x', maxRetries: 0, defaultHeaders: { 'x-warmpath-workload': workload } });
+  return {
+    client,
+    records,
+    shadow,
+    byKind: (kind: string) => records.filter((r) => r.kind === kind),
+    metrics: async () => (await fetch(`http://127.0.0.1:${(metricsServer.address() as AddressInfo).port}/metrics`)).text(),
+    close: async () => {
+      await app.close();
+      await clients.close();
+      metricsServer.close();
+      await telemetry.shutdown();
+    },
+  };
+}
+
+const ask = (c: OpenAI, content = 'hello') => c.chat.completions.create({ model: 'x', messages: [{ role: 'user', content }] });
+
+function counter(text: string, name: string, labels: Record<string, string>): number {
+  const line = text.split('\n').find((l) => l.startsWith(`${name}{`) && Object.entries(labels).every(([k, v]) => l.includes(`${k}="${v}"`)));
+  return line === undefined ? 0 : Number(line.split(' ').at(-1));
+}
+
+describe('shadow mirroring', () => {
+  const upstreams: TestUpstream[] = [];
+  after(async () => {
+    for (const u of upstreams) await u.close();
+  });
+  const upstream = async (make: () => Promise<TestUpstream>) => {
+    const u = await make();
+    upstreams.push(u);
+    return u;
+  };
+
+  test('a seeded sample_rate mirrors that share of requests to each certified secondary, never to an uncertified one', async () => {
+    const r = await startRouter({
+      providers: { sim: { kind: 'simulated' } },
+      routes: {
+        primary: route('sim', 'p'),
+        good: route('sim', 'g'),
+        leaky: route('sim', 'l', { policy: { ...usPolicy, retention_days: 90 } }),
+      },
+      workloads: { support: { primary: 'primary', secondaries: ['good', 'leaky'], requires: { max_retention_days: 30 }, shadow: { sample_rate: 0.3, max_concurrency: 50, max_rps: 10_000, queue_size: 1000 } } },
+    });
+    try {
+      const n = 400;
+      for (let i = 0; i < n; i++) await ask(r.client('support'), `question ${i}`);
+      await r.shadow.drain();
+      const shadows = r.byKind('shadow');
+      const sigma = Math.sqrt(n * 0.3 * 0.7);
+      assert.ok(Math.abs(shadows.length - n * 0.3) < 3 * sigma, `${shadows.length} shadows for ${n} requests at 0.3`);
+      assert.ok(shadows.every((s) => s.route === 'good'), 'the uncertified route gets nothing');
+      const withheld = counter(await r.metrics(), 'warmpath_shadow_withheld_total', { workload: 'support', route: 'leaky', reason: 'uncertified' });
+      assert.equal(withheld, shadows.length, 'each withheld sample is counted');
+      const primaries = new Map(r.byKind('primary').map((p) => [p.record_id, p]));
+      for (const s of shadows) {
+        const p = primaries.get(s.pair_id);
+        assert.ok(p !== undefined, 'a shadow carries its primary record id as pair_id');
+        assert.equal(s.request_id, p.request_id);
+        assert.deepEqual(s.request.messages, p.request.messages, 'same request');
+        assert.equal(s.response?.content?.length !== undefined, true);
+      }
+    } finally {
+      await r.close();
+    }
+  });
+
+  test('a secondary answering after 1.5 s leaves the primary latency unchanged', async () => {
+    const fast = await upstream(() => startOpenAIUpstream('primary'));
+    const slow = await upstream(() => startUpstream(() => ({ delayMs: 1500, body: openAICompletion('slow secondary') })));
+    const r = await startRouter({
+      providers: { fast: { kind: 'openai', base_url: fast.url }, slow: { kind: 'openai', base_url: slow.url } },
+      routes: { p: route('fast', 'p'), s: route('slow', 's') },
+      workloads: {
+        mirrored: { primary: 'p', secondaries: ['s'], shadow: { sample_rate: 1, max_concurrency: 100, max_rps: 10_000, queue_size: 1000 } },
+        plain: { primary: 'p', secondaries: ['s'] },
+      },
+    });
+    try {
+      const timed = async (workload: string) => {
+        const times: number[] = [];
+        for (let i = 0; i < 30; i++) {
+          const t = performance.now();
+          await ask(r.client(workload));
+          times.push(performance.now() - t);
+        }
+        return times.sort((a, b) => a - b)[15] as number;
+      };
+      await timed('plain');
+      const without = await timed('plain');
+      const withShadow = await timed('mirrored');
+      assert.ok(withShadow / without < 2, `median with a slow shadow ${withShadow.toFixed(2)} ms vs ${without.toFixed(2)} ms without`);
+      assert.ok(slow.hits.length > 0, 'the secondary was mirrored to');
+      await r.shadow.drain();
+      assert.equal(r.byKind('shadow').length, 30);
+    } finally {
+      await r.close();
+    }
+  });
+
+  test('the limiter caps concurrent shadow calls at max_concurrency; a full queue drops and counts', async () => {
+    let inFlight = 0;
+    let maxInFlight = 0;
+    const slow = await upstream(() =>
+      startUpstream(() => {
+        inFlight += 1;
+        maxInFlight = Math.max(maxInFlight, inFlight);
+        setTimeout(() => (inFlight -= 1), 290);
+        return { delayMs: 300, body: openAICompletion('s') };
+      }),
+    );
+    const r = await startRouter({
+      providers: { sim: { kind: 'simulated' }, slow: { kind: 'openai', base_url: slow.url } },
+      routes: { p: route('sim', 'p'), s: route('slow', 's') },
+      workloads: { support: { primary: 'p', secondaries: ['s'], shadow: { sample_rate: 1, max_concurrency: 2, max_rps: 1000, queue_size: 3 } } },
+    });
+    try {
+      for (let i = 0; i < 12; i++) await ask(r.client('support'));
+      await r.shadow.drain();
+      assert.equal(maxInFlight, 2);
+      const dropped = counter(await r.metrics(), 'warmpath_shadow_dropped_total', { workload: 'support', route: 's', reason: 'queue_full' });
+      assert.ok(dropped >= 5, `dropped ${dropped}`);
+      assert.equal(r.byKind('shadow').length + dropped, 12, 'every sample is either called or counted as dropped');
+    } finally {
+      await r.close();
+    }
+  });
+
+  test('budget: at 80% the rate halves, at 95% shadow stops; spend never passes the cap by more than in-flight calls', async () => {
+    // Each simulated answer costs about 50 output tokens × $20/Mtok = $0.001; the cap is $0.05.
+    const price = { input_per_mtok: 0, output_per_mtok: 20 };
+    const r = await startRouter({
+      providers: { sim: { kind: 'simulated' } },
+      routes: { p: route('sim', 'p'), s: route('sim', 's', { price }) },
+      workloads: { support: { primary: 'p', secondaries: ['s'], shadow: { sample_rate: 1, max_concurrency: 1, max_rps: 10_000, queue_size: 1000, daily_budget_usd: 0.05 } } },
+    });
+    try {
+      const phases = { normal: [] as boolean[], halved: [] as boolean[], stopped: [] as boolean[] };
+      const spentSoFar = () => r.byKind('shadow').reduce((sum, x) => sum + x.cost_usd, 0);
+      for (let i = 0; i < 90; i++) {
+        const before = spentSoFar();
+        const count = r.byKind('shadow').length;
+        await ask(r.client('support'), `tell me about item ${i}`);
+        await r.shadow.drain();
+        const phase = before >= 0.05 * 0.95 ? 'stopped' : before >= 0.05 * 0.8 ? 'halved' : 'normal';
+        phases[phase].push(r.byKind('shadow').length > count);
+      }
+      const perCall = r.byKind('shadow')[0]?.cost_usd as number;
+      assert.ok(perCall > 0.0004 && perCall < 0.002, `cost per shadow ${perCall}`);
+      assert.ok(phases.normal.every(Boolean), 'below 80%: every request mirrored at rate 1');
+      assert.ok(phases.halved.length >= 2 && phases.halved.some((x) => !x), `80-95%: sampled at half rate (${phases.halved})`);
+      assert.ok(phases.stopped.length >= 5 && phases.stopped.every((x) => !x), `from 95%: no more shadow (${phases.stopped.length} requests, ${JSON.stringify(phases)})`);
+      assert.ok(spentSoFar() < 0.05 * 0.95 + perCall + 1e-9, `spent ${spentSoFar()}: at most one in-flight call past 95%`);
+      const text = await r.metrics();
+      assert.equal(counter(text, 'warmpath_shadow_budget_state', { workload: 'support' }), 2);
+      assert.ok(counter(text, 'warmpath_shadow_skipped_total', { workload: 'support', reason: 'budget' }) > 0);
+    } finally {
+      await r.close();
+    }
+  });
+
+  test('noise twins re-send to the primary itself and pair with the primary', async () => {
+    const r = await startRouter({
+      providers: { sim: { kind: 'simulated' } },
+      routes: { p: route('sim', 'p'), s: route('sim', 's') },
+      workloads: { support: { primary: 'p', secondaries: ['s'], shadow: { sample_rate: 1, noise_rate: 1, max_concurrency: 10, max_rps: 1000 } } },
+    });
+    try {
+      await ask(r.client('support'));
+      await r.shadow.drain();
+      const [primary] = r.byKind('primary');
+      const [twin] = r.byKind('twin');
+      assert.equal(twin?.route, 'p');
+      assert.equal(twin?.pair_id, primary?.record_id);
+      assert.equal(r.byKind('shadow')[0]?.route, 's');
+    } finally {
+      await r.close();
+    }
+  });
+
+  test('a streamed primary is mirrored as a stream and the shadow TTFT is recorded', async () => {
+    const p = await upstream(() => startOpenAIUpstream('p'));
+    const s = await upstream(() => startOpenAIUpstream('s'));
+    const r = await startRouter({
+      providers: { p: { kind: 'openai', base_url: p.url }, s: { kind: 'openai', base_url: s.url } },
+      routes: { p: route('p', 'p'), s: route('s', 's') },
+      workloads: { support: { primary: 'p', secondaries: ['s'], shadow: { sample_rate: 1, max_concurrency: 10, max_rps: 1000 } } },
+    });
+    try {
+      const stream = await r.client('support').chat.completions.create({ model: 'x', messages: [{ role: 'user', content: 'hi' }], stream: true });
+      for await (const _ of stream) void _;
+      await r.shadow.drain();
+      const [shadow] = r.byKind('shadow');
+      assert.equal(s.hits[0]?.body.stream, true);
+      assert.equal(shadow?.stream, true);
+      assert.equal(shadow?.response?.content, 'hello from s');
+      assert.ok(typeof shadow?.ttft_ms === 'number' && shadow.ttft_ms <= shadow.latency_ms);
+    } finally {
+      await r.close();
+    }
+  });
+
+  test('a failing shadow is recorded as an error and never affects the client', async () => {
+    const r = await startRouter({
+      providers: { sim: { kind: 'simulated' } },
+      routes: { p: route('sim', 'p'), s: route('sim', 's', { simulate: { error_rate: 1, error_status: 503 } }) },
+      workloads: { support: { primary: 'p', secondaries: ['s'], shadow: { sample_rate: 1, max_concurrency: 10, max_rps: 1000 } } },
+    });
+    try {
+      const answer = await ask(r.client('support'));
+      assert.ok(answer.choices[0]?.message.content);
+      await r.shadow.drain();
+      const [shadow] = r.byKind('shadow');
+      assert.equal(shadow?.outcome, 'error');
+      assert.equal(shadow?.status, 503);
+      assert.equal(shadow?.error_class, 'server_error');
+    } finally {
+      await r.close();
+    }
+  });
+});
