@@ -163,6 +163,7 @@ type RawConfig = {
   routes: Record<string, Record<string, unknown> & { provider: string; model: string }>;
   workloads: Record<string, Record<string, unknown> & { primary: string; secondaries?: string[] }>;
   keys?: { key_sha256: string; tenant: string; workload?: string }[];
+  evaluator?: { interval?: string; feed_ttl?: string; min_twins?: number; max_pairs_per_run?: number };
   alerts?: { webhook?: string };
 };
 
@@ -230,7 +231,8 @@ const defaultListen = '127.0.0.1:8080';
 const defaultAdminListen = '127.0.0.1:8081';
 
 export const configDefaults = {
-  server: { listen: defaultListen, admin_listen: defaultAdminListen, body_limit_bytes: 4 * 1024 * 1024, shutdown_grace_ms: 10_000 },
+  server: { listen: defaultListen, admin_listen: defaultAdminListen, body_limit_bytes: 4 * 1024 * 1024, shutdown_grace_ms: 10_000, feed_grace: '2m' },
+  evaluator: { interval: '15s', feed_ttl: '1m', min_twins: 20, max_pairs_per_run: 50_000 },
   storage: {
     clickhouse: 'embedded:./data',
     database: 'warmpath',
@@ -258,7 +260,7 @@ export const configDefaults = {
       latency_ratio_max: 3,
       ttft_ratio_max: 3,
       max_error_rate: 0.05,
-      hard_failure_limits: { json_invalid: 0.01, schema_invalid: 0.01, tool_calls: 0.02, refusal: 0.02 },
+      hard_failure_limits: { json: 0.01, schema: 0.01, json_keys: 0.02, tool_calls: 0.02, refusal: 0.02 },
     },
     storage: { content: 'redacted', retention_days: 30 },
   },
@@ -337,6 +339,7 @@ function withDefaults(c: RawConfig, source: string): Config {
       shutdown_grace_ms: (server.shutdown_grace_ms as number | undefined) ?? d.server.shutdown_grace_ms,
       feed_url: server.feed_url as string | undefined,
       collector_url: server.collector_url as string | undefined,
+      feed_grace_ms: parseDuration((server.feed_grace as string | undefined) ?? d.server.feed_grace),
     },
     storage: { ...storage, cluster: storage.cluster },
     telemetry: {
@@ -347,6 +350,10 @@ function withDefaults(c: RawConfig, source: string): Config {
     providers,
     routes,
     workloads,
+    evaluator: (() => {
+      const e = { ...d.evaluator, ...c.evaluator };
+      return { interval_ms: parseDuration(e.interval), feed_ttl_ms: parseDuration(e.feed_ttl), min_twins: e.min_twins, max_pairs_per_run: e.max_pairs_per_run };
+    })(),
     keys: (c.keys ?? []).map((k) => ({ key_sha256: k.key_sha256, tenant: k.tenant, workload: k.workload })),
     alerts: { webhook: c.alerts?.webhook },
   };

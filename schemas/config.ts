@@ -13,6 +13,8 @@ export interface ServerConfig {
   readonly shutdown_grace_ms: number;
   readonly feed_url: string | undefined;
   readonly collector_url: string | undefined;
+  /** How long a router keeps using a feed past its ttl before failing safe (no failover). */
+  readonly feed_grace_ms: number;
 }
 
 export interface StorageConfig {
@@ -161,6 +163,16 @@ export interface VirtualKey {
   readonly workload: string | undefined;
 }
 
+export interface EvaluatorConfig {
+  /** Time between evaluations. */
+  readonly interval_ms: number;
+  /** How long a published feed stays valid without a newer one. */
+  readonly feed_ttl_ms: number;
+  /** Twin pairs needed before the noise baseline replaces the fixed similarity threshold. */
+  readonly min_twins: number;
+  readonly max_pairs_per_run: number;
+}
+
 export interface AlertsConfig {
   readonly webhook: string | undefined;
 }
@@ -174,6 +186,7 @@ export interface Config {
   readonly providers: Readonly<Record<string, ProviderConfig>>;
   readonly routes: Readonly<Record<string, RouteConfig>>;
   readonly workloads: Readonly<Record<string, WorkloadConfig>>;
+  readonly evaluator: EvaluatorConfig;
   readonly keys: readonly VirtualKey[];
   readonly alerts: AlertsConfig;
 }

@@ -1,0 +1,71 @@
+// The parity scorers' contract: pure functions of two answers to the same request.
+
+import type { FunctionTool, ResponseFormat, ToolCall } from '../../schemas/index.ts';
+
+/** One side of a pair, as read back from an exchange record. */
+export interface Answer {
+  readonly content: string | null;
+  readonly refusal: string | null;
+  readonly toolCalls: readonly ToolCall[];
+  readonly finishReason: string | null;
+  readonly latencyMs: number;
+  readonly ttftMs: number | null;
+  readonly outputTokens: number;
+}
+
+/** What the request asked for, which decides which checks apply. */
+export interface PairRequest {
+  readonly responseFormat: ResponseFormat | undefined;
+  readonly tools: readonly FunctionTool[] | undefined;
+}
+
+export type CheckName =
+  | 'json'
+  | 'schema'
+  | 'json_keys'
+  | 'tool_calls'
+  | 'finish_reason'
+  | 'refusal'
+  | 'length'
+  | 'latency'
+  | 'ttft'
+  | 'semantic';
+
+export interface CheckResult {
+  readonly check: CheckName;
+  readonly pass: boolean;
+  /** 0..1, 1 = identical behaviour; for pass/fail checks 1 or 0. */
+  readonly score: number;
+  /** Why it failed (or what was compared), short and human-readable. */
+  readonly detail: string;
+}
+
+/** The primary's own run-to-run semantic similarity, learnt from noise twins. */
+export interface NoiseBaseline {
+  readonly twins: number;
+  readonly mean: number;
+  readonly stddev: number;
+  /** Per-pair semantic pass threshold derived from the twins. */
+  readonly floor: number;
+}
+
+export interface ParityOptions {
+  readonly lengthRatio: { readonly min: number; readonly max: number };
+  readonly latencyRatioMax: number;
+  readonly ttftRatioMax: number;
+  /** Fixed per-pair semantic threshold used while the noise baseline has too few twins. */
+  readonly minSimilarity: number;
+  /** Undefined, or too few twins: the fixed threshold applies and the verdict says so. */
+  readonly noise: NoiseBaseline | undefined;
+  readonly minTwins: number;
+}
+
+export interface PairVerdict {
+  readonly pass: boolean;
+  readonly checks: readonly CheckResult[];
+  readonly failing: readonly CheckName[];
+  readonly similarity: number;
+  /** The semantic threshold used for this pair and where it came from. */
+  readonly semanticFloor: number;
+  readonly floorSource: 'noise' | 'fixed';
+}
