@@ -20,6 +20,8 @@ import { createShadowMetrics, type ShadowMetrics } from './shadow-metrics.ts';
 export interface ShadowMirror {
   /** Called once the primary answer has gone out; decides and schedules, never waits. */
   afterPrimary(routes: WorkloadRoutes, request: ChatRequest, primary: ExchangeRecord): void;
+  /** Shadow spend of the current UTC day, in USD. */
+  spendToday(workload: string): number;
   /** Waits for queued and running shadow calls (used at shutdown and in tests). */
   drain(): Promise<void>;
   stop(): Promise<void>;
@@ -182,6 +184,7 @@ export function createShadowMirror(deps: ShadowDeps): ShadowMirror {
         }
       });
     },
+    spendToday: (workload) => budget.spentToday(workload, clock.now()),
     async drain() {
       await new Promise((resolve) => setImmediate(resolve));
       while (pending.size > 0) await Promise.all([...pending]);

@@ -1,0 +1,75 @@
+// GET /v1/routes and `warmpath routes`: per workload × route, the evaluator's decision and
+// figures next to what the router in this process knows (breaker state, shadow spend).
+
+import type { Config, EligibilityFeed } from '../schemas/index.ts';
+
+export interface RouterStatus {
+  breaker(route: string): string;
+  shadowSpendToday(workload: string): number;
+}
+
+export interface RouteRow {
+  readonly workload: string;
+  readonly route: string;
+  readonly role: 'primary' | 'secondary';
+  /** null while no evaluation has run. */
+  readonly eligible: boolean | null;
+  readonly reasons: readonly string[];
+  readonly samples: number | null;
+  readonly pass_rate: number | null;
+  readonly lower_bound: number | null;
+  readonly noise_floor: number | null;
+  readonly newest_sample_age_s: number | null;
+  readonly breaker: string | null;
+  readonly shadow_spend_usd_today: number | null;
+}
+
+const num = (value: unknown): number | null => (typeof value === 'number' ? value : null);
+
+export function routeRows(config: Config, feed: EligibilityFeed | undefined, status: RouterStatus | undefined): RouteRow[] {
+  const rows: RouteRow[] = [];
+  for (const workload of Object.values(config.workloads)) {
+    const members: ['primary' | 'secondary', string][] = [['primary', workload.primary], ...workload.secondaries.map((r): ['secondary', string] => ['secondary', r])];
+    for (const [role, route] of members) {
+      const entry = feed?.routes.find((e) => e.workload === workload.name && e.route === route);
+      rows.push({
+        workload: workload.name,
+        route,
+        role,
+        eligible: entry?.eligible ?? null,
+        reasons: entry?.reasons ?? (feed === undefined ? ['no evaluation yet'] : []),
+        samples: num(entry?.warmth.samples),
+        pass_rate: num(entry?.parity.pass_rate),
+        lower_bound: num(entry?.parity.lower_bound),
+        noise_floor: num(entry?.parity.noise_floor),
+        newest_sample_age_s: num(entry?.warmth.newest_sample_age_s),
+        breaker: status?.breaker(route) ?? null,
+        shadow_spend_usd_today: role === 'primary' ? (status?.shadowSpendToday(workload.name) ?? null) : null,
+      });
+    }
+  }
+  return rows;
+}
+
+const pct = (x: number | null): string => (x === null ? '-' : `${(x * 100).toFixed(1)}%`);
+const fixed = (x: number | null, digits: number): string => (x === null ? '-' : x.toFixed(digits));
+
+export function formatRoutes(rows: readonly RouteRow[]): string {
+  const header = ['WORKLOAD', 'ROUTE', 'ROLE', 'ELIGIBLE', 'SAMPLES', 'PASS', 'LOWER', 'NOISE FLOOR', 'NEWEST', 'BREAKER', 'SPEND TODAY', 'WHY'];
+  const body = rows.map((r) => [
+    r.workload,
+    r.route,
+    r.role,
+    r.role === 'primary' ? 'serving' : r.eligible === null ? '?' : r.eligible ? 'yes' : 'no',
+    r.samples === null ? '-' : String(r.samples),
+    pct(r.pass_rate),
+    pct(r.lower_bound),
+    fixed(r.noise_floor, 3),
+    r.newest_sample_age_s === null ? '-' : `${r.newest_sample_age_s}s`,
+    r.breaker ?? '-',
+    r.shadow_spend_usd_today === null ? '' : `$${r.shadow_spend_usd_today.toFixed(4)}`,
+    r.reasons.join('; '),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => (row[i] as string).length)));
+  return [header, ...body].map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i] as number))).join('  ').trimEnd()).join('\n');
+}

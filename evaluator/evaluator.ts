@@ -1,0 +1,282 @@
+// The evaluation loop: score newly stored shadow and twin answers against their primaries,
+// learn each workload's noise floor from the twins, assess every (workload, secondary) over
+// its window, apply hysteresis, record and announce changes, publish the feed.
+
+import { randomUUID } from 'node:crypto';
+import type { FastifyBaseLogger } from 'fastify';
+import type { Clock } from '../core/clock.ts';
+import { certify } from '../core/policy.ts';
+import type { Config, EligibilityEntry, WorkloadConfig } from '../schemas/index.ts';
+import type { AlertSender } from './alerts.ts';
+import { assess, type Assessment, type RouteWindow } from './assessment.ts';
+import type { FeedPublisher } from './feed.ts';
+import { nextState, type RouteState } from './hysteresis.ts';
+import { answerText, clearlyWorse, noiseBaseline, scorePair, type Answer, type NoiseBaseline, type PairRequest } from './scorers/index.ts';
+import {
+  chTime,
+  parseChTime,
+  parseRequest,
+  parseResponse,
+  startOfTime,
+  type CandidatePair,
+  type EligibilityEventRow,
+  type EvaluatorStore,
+  type ParityRow,
+  type Watermark,
+} from './store.ts';
+
+/** A shadow whose primary is not stored yet is waited for this long, then skipped. */
+const orphanWaitMs = 5 * 60_000;
+const excerptChars = 240;
+const watermarkKey = 'watermark';
+
+export interface EvaluatorDeps {
+  readonly config: Config;
+  readonly store: EvaluatorStore;
+  readonly publisher: FeedPublisher;
+  readonly alerts: AlertSender | undefined;
+  readonly clock: Clock;
+  readonly logger: FastifyBaseLogger;
+}
+
+export interface RunSummary {
+  readonly scored: number;
+  readonly twins: number;
+  readonly changes: number;
+}
+
+export interface Evaluator {
+  /** Restores the watermark and the last known eligibility from the store. */
+  restore(): Promise<void>;
+  runOnce(): Promise<RunSummary>;
+  /** Runs every `evaluator.interval`; a failing run is logged and retried next interval. */
+  start(): void;
+  stop(): Promise<void>;
+}
+
+function answerOf(responseJson: string, latencyMs: number, ttftMs: number | null, outputTokens: number, finishReason: string): Answer {
+  const response = parseResponse(responseJson);
+  return {
+    content: response?.content ?? null,
+    refusal: response?.refusal ?? null,
+    toolCalls: response?.tool_calls ?? [],
+    finishReason: finishReason === '' ? null : finishReason,
+    latencyMs,
+    ttftMs,
+    outputTokens,
+  };
+}
+
+export function createEvaluator(deps: EvaluatorDeps): Evaluator {
+  const { config, store, clock, logger } = deps;
+  const workloads = Object.values(config.workloads);
+  const windows = Object.fromEntries(workloads.map((w) => [w.name, w.parity.window_ms]));
+  const states = new Map<string, RouteState>();
+  let watermark: Watermark = startOfTime;
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<unknown> | undefined;
+
+  function parityOptions(workload: WorkloadConfig, noise: NoiseBaseline | undefined) {
+    const p = workload.parity;
+    return {
+      lengthRatio: p.length_ratio,
+      latencyRatioMax: p.latency_ratio_max,
+      ttftRatioMax: p.ttft_ratio_max,
+      minSimilarity: p.min_similarity,
+      noise,
+      minTwins: config.evaluator.min_twins,
+    };
+  }
+
+  function score(c: CandidatePair, noise: NoiseBaseline | undefined): ParityRow | undefined {
+    const workload = config.workloads[c.workload];
+    if (workload === undefined) return undefined;
+    const request = parseRequest(c.p_request_json);
+    const pairRequest: PairRequest = { responseFormat: request?.response_format, tools: request?.tools };
+    const primary = answerOf(c.p_response_json, c.p_latency_ms, c.p_ttft_ms, c.p_output_tokens, c.p_finish_reason);
+    const shadow = answerOf(c.response_json, c.latency_ms, c.ttft_ms, c.output_tokens, c.finish_reason);
+    const verdict = scorePair(primary, shadow, pairRequest, parityOptions(workload, noise));
+    return {
+      record_id: c.record_id,
+      pair_id: c.pair_id,
+      kind: c.kind,
+      ts: c.ts,
+      workload: c.workload,
+      route: c.route,
+      primary_route: c.p_route,
+      pass: verdict.pass,
+      failing: verdict.failing,
+      similarity: verdict.similarity,
+      semantic_floor: verdict.semanticFloor,
+      floor_source: verdict.floorSource,
+      check_names: verdict.checks.map((x) => x.check),
+      check_scores: verdict.checks.map((x) => x.score),
+      check_passes: verdict.checks.map((x) => x.pass),
+      check_details: verdict.checks.map((x) => x.detail),
+      primary_latency_ms: c.p_latency_ms,
+      shadow_latency_ms: c.latency_ms,
+      primary_ttft_ms: c.p_ttft_ms,
+      shadow_ttft_ms: c.ttft_ms,
+      primary_output_tokens: c.p_output_tokens,
+      shadow_output_tokens: c.output_tokens,
+      primary_excerpt: answerText(primary).slice(0, excerptChars),
+      shadow_excerpt: answerText(shadow).slice(0, excerptChars),
+      retention_days: c.retention_days,
+    };
+  }
+
+  async function scoreNew(now: number): Promise<{ scored: number; twins: number }> {
+    const candidates = await store.candidates(watermark, config.evaluator.max_pairs_per_run);
+    let next = watermark;
+    let held = false;
+    const ready: CandidatePair[] = [];
+    for (const c of candidates) {
+      const orphan = c.p_record_id === '';
+      if (orphan && now - parseChTime(c.ts) < orphanWaitMs) held = true;
+      if (!held) next = { insertedAt: c.inserted_at, recordId: c.record_id };
+      // Only answered pairs are scored; failed shadow calls count in the route's health.
+      if (!orphan && c.outcome === 'ok' && c.p_outcome === 'ok') ready.push(c);
+    }
+    // Twins first: the noise floor the shadows are judged against includes this run's twins.
+    const twinRows = ready.filter((c) => c.kind === 'twin').flatMap((c) => score(c, undefined) ?? []);
+    await store.insertParity(twinRows);
+    const baselines = await noiseBaselines(now);
+    const shadowRows = ready.filter((c) => c.kind === 'shadow').flatMap((c) => score(c, baselines.get(c.workload)) ?? []);
+    await store.insertParity(shadowRows);
+    if (next !== watermark) {
+      watermark = next;
+      await store.writeState(watermarkKey, JSON.stringify(watermark));
+    }
+    return { scored: shadowRows.length, twins: twinRows.length };
+  }
+
+  async function noiseBaselines(now: number): Promise<Map<string, NoiseBaseline>> {
+    const found = await store.twinSimilarities(now, windows);
+    return new Map(found.map((f) => [f.workload, noiseBaseline(f.similarities)]));
+  }
+
+  async function assessAll(now: number): Promise<number> {
+    const [verdicts, health, baselines] = await Promise.all([store.verdicts(now, windows), store.shadowHealth(now, windows), noiseBaselines(now)]);
+    const key = (w: string, r: string): string => `${w}\u0000${r}`;
+    const verdictOf = new Map(verdicts.map((v) => [key(v.workload, v.route), v]));
+    const healthOf = new Map(health.map((h) => [key(h.workload, h.route), h]));
+    const entries: EligibilityEntry[] = [];
+    const events: EligibilityEventRow[] = [];
+    for (const workload of workloads) {
+      entries.push({
+        workload: workload.name, route: workload.primary, role: 'primary', eligible: true, reasons: [],
+        since: new Date(states.get(key(workload.name, workload.primary))?.since ?? now).toISOString(), warmth: {}, parity: {},
+      });
+      const noise = baselines.get(workload.name);
+      for (const route of workload.secondaries) {
+        const v = verdictOf.get(key(workload.name, route));
+        const h = healthOf.get(key(workload.name, route));
+        const failuresByCheck: Record<string, number> = {};
+        v?.failing_keys.forEach((k, i) => (failuresByCheck[k] = Number(v.failing_counts[i] ?? 0)));
+        const usableNoise = noise !== undefined && noise.twins >= config.evaluator.min_twins ? noise : undefined;
+        const worse = usableNoise !== undefined && v !== undefined ? clearlyWorse(usableNoise, v.similarities) : undefined;
+        const window: RouteWindow = {
+          shadowCalls: h?.calls ?? 0,
+          shadowErrors: h?.errors ?? 0,
+          pairs: v?.pairs ?? 0,
+          passes: v?.passes ?? 0,
+          failuresByCheck,
+          newestPairAgeMs: v === undefined ? undefined : Math.max(0, now - parseChTime(v.newest)),
+          similarityMean: v === undefined || v.similarities.length === 0 ? undefined : v.similarities.reduce((a, b) => a + b, 0) / v.similarities.length,
+          semanticWorse: worse,
+          noiseFloor: usableNoise?.floor,
+        };
+        const policy = config.routes[route]?.policy;
+        const assessment = assess(policy === undefined ? { certified: false, refusals: ['unknown route'] } : certify(workload.requires, policy), window, workload.parity);
+        const previous = states.get(key(workload.name, route));
+        const transition = nextState(previous, assessment.eligible, workload.parity.enter_after, now);
+        states.set(key(workload.name, route), transition.state);
+        const waitingReason =
+          assessment.eligible && !transition.state.eligible
+            ? [`re-entering: ${transition.state.passStreak} of ${workload.parity.enter_after} passing evaluations`]
+            : [];
+        entries.push(entry(workload, route, transition.state, [...assessment.reasons, ...waitingReason], window, assessment, noise));
+        if (transition.changed) events.push(event(workload.name, route, transition.state.eligible, assessment, window, now));
+      }
+    }
+    await store.insertEvents(events);
+    for (const e of events) {
+      logger[e.eligible ? 'info' : 'warn']({ workload: e.workload, route: e.route, reasons: e.reasons }, e.eligible ? 'route became eligible' : 'route lost eligibility');
+      deps.alerts?.send({
+        type: 'eligibility_changed', ts: new Date(now).toISOString(), workload: e.workload, route: e.route, eligible: e.eligible,
+        reasons: e.reasons, pass_rate: e.pass_rate, lower_bound: e.lower_bound, samples: e.samples,
+      });
+    }
+    deps.publisher.publish(entries, now);
+    return events.length;
+  }
+
+  function entry(workload: WorkloadConfig, route: string, state: RouteState, reasons: string[], w: RouteWindow, a: Assessment, noise: NoiseBaseline | undefined): EligibilityEntry {
+    return {
+      workload: workload.name,
+      route,
+      role: 'secondary',
+      eligible: state.eligible,
+      reasons,
+      since: new Date(state.since).toISOString(),
+      warmth: {
+        samples: w.pairs,
+        window_s: workload.parity.window_ms / 1000,
+        newest_sample_age_s: w.newestPairAgeMs === undefined ? null : Math.round(w.newestPairAgeMs / 1000),
+        shadow_calls: w.shadowCalls,
+        error_rate: a.errorRate ?? null,
+      },
+      parity: {
+        pass_rate: a.passRate ?? null,
+        lower_bound: a.lowerBound ?? null,
+        min_pass_rate: workload.parity.min_pass_rate,
+        noise_floor: w.noiseFloor ?? null,
+        twins: noise?.twins ?? 0,
+        similarity_mean: w.similarityMean ?? null,
+        failing_checks: a.failingChecks,
+      },
+    };
+  }
+
+  function event(workload: string, route: string, eligible: boolean, a: Assessment, w: RouteWindow, now: number): EligibilityEventRow {
+    return {
+      event_id: randomUUID(), ts: chTime(now), workload, route, eligible, reasons: eligible ? [] : a.reasons, samples: w.pairs,
+      pass_rate: a.passRate ?? null, lower_bound: a.lowerBound ?? null, noise_floor: w.noiseFloor ?? null, failing_checks: a.failingChecks,
+    };
+  }
+
+  async function runOnce(): Promise<RunSummary> {
+    const now = clock.now();
+    const { scored, twins } = await scoreNew(now);
+    const changes = await assessAll(now);
+    return { scored, twins, changes };
+  }
+
+  return {
+    async restore() {
+      const saved = await store.readState(watermarkKey);
+      if (saved !== undefined) watermark = JSON.parse(saved) as Watermark;
+      for (const e of await store.latestEvents()) {
+        const enterAfter = config.workloads[e.workload]?.parity.enter_after ?? 1;
+        states.set(`${e.workload}\u0000${e.route}`, { eligible: e.eligible, since: parseChTime(e.changed_at), passStreak: e.eligible ? enterAfter : 0 });
+      }
+    },
+    runOnce,
+    start() {
+      const tick = (): void => {
+        running = runOnce()
+          .catch((err: unknown) => logger.error({ err }, 'evaluation failed; retrying next interval'))
+          .finally(() => {
+            running = undefined;
+            if (timer !== undefined) timer = setTimeout(tick, config.evaluator.interval_ms);
+          });
+      };
+      timer = setTimeout(tick, 0);
+    },
+    async stop() {
+      clearTimeout(timer);
+      timer = undefined;
+      await running;
+    },
+  };
+}

@@ -1,0 +1,234 @@
+// Everything the evaluator reads from and writes to ClickHouse. SQL lives here only.
+
+import type { ClickHouseClient } from '@clickhouse/client';
+import type { ExchangeRequestContent, ExchangeResponseContent } from '../schemas/index.ts';
+
+export interface StoreTarget {
+  readonly client: ClickHouseClient;
+  readonly database: string;
+}
+
+/** Position in the stream of stored shadows: rows of one insert share `inserted_at`. */
+export interface Watermark {
+  readonly insertedAt: string;
+  readonly recordId: string;
+}
+
+export const startOfTime: Watermark = { insertedAt: '1970-01-01 00:00:00.000', recordId: '' };
+
+/** A shadow or twin with its primary (primary fields empty when it is not stored yet). */
+export interface CandidatePair {
+  readonly record_id: string;
+  readonly kind: 'shadow' | 'twin';
+  readonly pair_id: string;
+  readonly ts: string;
+  readonly workload: string;
+  readonly route: string;
+  readonly outcome: string;
+  readonly latency_ms: number;
+  readonly ttft_ms: number | null;
+  readonly output_tokens: number;
+  readonly finish_reason: string;
+  readonly response_json: string;
+  readonly retention_days: number;
+  readonly inserted_at: string;
+  readonly p_record_id: string;
+  readonly p_route: string;
+  readonly p_outcome: string;
+  readonly p_latency_ms: number;
+  readonly p_ttft_ms: number | null;
+  readonly p_output_tokens: number;
+  readonly p_finish_reason: string;
+  readonly p_request_json: string;
+  readonly p_response_json: string;
+}
+
+export interface ParityRow {
+  readonly record_id: string;
+  readonly pair_id: string;
+  readonly kind: 'shadow' | 'twin';
+  readonly ts: string;
+  readonly workload: string;
+  readonly route: string;
+  readonly primary_route: string;
+  readonly pass: boolean;
+  readonly failing: readonly string[];
+  readonly similarity: number;
+  readonly semantic_floor: number;
+  readonly floor_source: string;
+  readonly check_names: readonly string[];
+  readonly check_scores: readonly number[];
+  readonly check_passes: readonly boolean[];
+  readonly check_details: readonly string[];
+  readonly primary_latency_ms: number;
+  readonly shadow_latency_ms: number;
+  readonly primary_ttft_ms: number | null;
+  readonly shadow_ttft_ms: number | null;
+  readonly primary_output_tokens: number;
+  readonly shadow_output_tokens: number;
+  readonly primary_excerpt: string;
+  readonly shadow_excerpt: string;
+  readonly retention_days: number;
+}
+
+export interface VerdictAggregate {
+  readonly workload: string;
+  readonly route: string;
+  readonly pairs: number;
+  readonly passes: number;
+  readonly newest: string;
+  readonly similarities: readonly number[];
+  readonly failing_keys: readonly string[];
+  readonly failing_counts: readonly number[];
+}
+
+export interface ShadowHealth {
+  readonly workload: string;
+  readonly route: string;
+  readonly calls: number;
+  readonly errors: number;
+}
+
+export interface EligibilityEventRow {
+  readonly event_id: string;
+  readonly ts: string;
+  readonly workload: string;
+  readonly route: string;
+  readonly eligible: boolean;
+  readonly reasons: readonly string[];
+  readonly samples: number;
+  readonly pass_rate: number | null;
+  readonly lower_bound: number | null;
+  readonly noise_floor: number | null;
+  readonly failing_checks: readonly string[];
+}
+
+/** `YYYY-MM-DD hh:mm:ss.sss` UTC, the DateTime64(3) text form. */
+export function chTime(ms: number): string {
+  const iso = new Date(ms).toISOString();
+  return `${iso.slice(0, 10)} ${iso.slice(11, 23)}`;
+}
+
+export function parseChTime(text: string): number {
+  return Date.parse(`${text.replace(' ', 'T')}Z`);
+}
+
+export function parseRequest(json: string): ExchangeRequestContent | undefined {
+  if (json === '') return undefined;
+  try {
+    return JSON.parse(json) as ExchangeRequestContent;
+  } catch {
+    return undefined;
+  }
+}
+
+export function parseResponse(json: string): ExchangeResponseContent | undefined {
+  if (json === '') return undefined;
+  try {
+    return JSON.parse(json) as ExchangeResponseContent;
+  } catch {
+    return undefined;
+  }
+}
+
+async function rows<T>(target: StoreTarget, query: string, params: Record<string, unknown> = {}): Promise<T[]> {
+  const result = await target.client.query({ query, query_params: params, format: 'JSONEachRow' });
+  return result.json<T>();
+}
+
+export function createEvaluatorStore(target: StoreTarget) {
+  const db = target.database;
+  return {
+    /** Shadows and twins stored after `since` (by insertion time), oldest first, with their primary. */
+    candidates(since: Watermark, limit: number): Promise<CandidatePair[]> {
+      return rows<CandidatePair>(
+        target,
+        `WITH fresh AS (
+           SELECT record_id, kind, pair_id, ts, workload, route, outcome, latency_ms, ttft_ms, output_tokens,
+                  finish_reason, response_json, retention_days, inserted_at
+           FROM ${db}.exchanges FINAL
+           WHERE kind IN ('shadow', 'twin') AND (inserted_at, record_id) > ({since:DateTime64(3)}, {sinceId:String})
+           ORDER BY inserted_at, record_id
+           LIMIT {limit:UInt32})
+         SELECT s.*, p.record_id AS p_record_id, p.route AS p_route, p.outcome AS p_outcome, p.latency_ms AS p_latency_ms,
+                p.ttft_ms AS p_ttft_ms, p.output_tokens AS p_output_tokens, p.finish_reason AS p_finish_reason,
+                p.request_json AS p_request_json, p.response_json AS p_response_json
+         FROM fresh AS s
+         LEFT JOIN (SELECT * FROM ${db}.exchanges FINAL WHERE kind = 'primary' AND record_id IN (SELECT pair_id FROM fresh)) AS p
+           ON p.record_id = s.pair_id
+         ORDER BY s.inserted_at, s.record_id`,
+        { since: since.insertedAt, sinceId: since.recordId, limit },
+      );
+    },
+
+    async insertParity(results: readonly ParityRow[]): Promise<void> {
+      if (results.length === 0) return;
+      await target.client.insert({ table: `${db}.parity_results`, values: results as ParityRow[], format: 'JSONEachRow' });
+    },
+
+    /** Twin similarities per workload within each workload's window. */
+    twinSimilarities(nowMs: number, windows: Readonly<Record<string, number>>): Promise<{ workload: string; similarities: number[] }[]> {
+      return rows(
+        target,
+        `SELECT workload, groupArray(20000)(similarity) AS similarities
+         FROM ${db}.parity_results FINAL
+         WHERE kind = 'twin' AND has(mapKeys({windows:Map(String, UInt64)}), workload)
+           AND ts >= {now:DateTime64(3)} - toIntervalMillisecond({windows:Map(String, UInt64)}[workload])
+         GROUP BY workload`,
+        { now: chTime(nowMs), windows },
+      );
+    },
+
+    verdicts(nowMs: number, windows: Readonly<Record<string, number>>): Promise<VerdictAggregate[]> {
+      return rows(
+        target,
+        `SELECT workload, route, toUInt32(count()) AS pairs, toUInt32(countIf(pass)) AS passes, toString(max(ts)) AS newest,
+                groupArray(20000)(similarity) AS similarities,
+                sumMap(failing, arrayMap(x -> toUInt64(1), failing)) AS failing_map,
+                failing_map.1 AS failing_keys, failing_map.2 AS failing_counts
+         FROM ${db}.parity_results FINAL
+         WHERE kind = 'shadow' AND has(mapKeys({windows:Map(String, UInt64)}), workload)
+           AND ts >= {now:DateTime64(3)} - toIntervalMillisecond({windows:Map(String, UInt64)}[workload])
+         GROUP BY workload, route`,
+        { now: chTime(nowMs), windows },
+      );
+    },
+
+    shadowHealth(nowMs: number, windows: Readonly<Record<string, number>>): Promise<ShadowHealth[]> {
+      return rows(
+        target,
+        `SELECT workload, route, toUInt32(count()) AS calls, toUInt32(countIf(outcome != 'ok')) AS errors
+         FROM ${db}.exchanges FINAL
+         WHERE kind = 'shadow' AND has(mapKeys({windows:Map(String, UInt64)}), workload)
+           AND ts >= {now:DateTime64(3)} - toIntervalMillisecond({windows:Map(String, UInt64)}[workload])
+         GROUP BY workload, route`,
+        { now: chTime(nowMs), windows },
+      );
+    },
+
+    async insertEvents(events: readonly EligibilityEventRow[]): Promise<void> {
+      if (events.length === 0) return;
+      await target.client.insert({ table: `${db}.eligibility_events`, values: events as EligibilityEventRow[], format: 'JSONEachRow' });
+    },
+
+    /** The newest event per (workload, route): where each route stood at the last change. */
+    latestEvents(): Promise<{ workload: string; route: string; eligible: boolean; changed_at: string }[]> {
+      return rows(
+        target,
+        `SELECT workload, route, argMax(eligible, ts) AS eligible, toString(max(ts)) AS changed_at
+         FROM ${db}.eligibility_events FINAL GROUP BY workload, route`,
+      );
+    },
+
+    async readState(name: string): Promise<string | undefined> {
+      const found = await rows<{ value: string }>(target, `SELECT argMax(value, updated_at) AS value FROM ${db}.evaluator_state WHERE name = {name:String} GROUP BY name`, { name });
+      return found[0]?.value;
+    },
+
+    async writeState(name: string, value: string): Promise<void> {
+      await target.client.insert({ table: `${db}.evaluator_state`, values: [{ name, value }], format: 'JSONEachRow' });
+    },
+  };
+}
+
+export type EvaluatorStore = ReturnType<typeof createEvaluatorStore>;

@@ -1,0 +1,136 @@
+// The evaluator against the real embedded ClickHouse: pairing with a persisted watermark,
+// idempotent re-scoring, noise calibration, and eligibility transitions with an injected clock.
+
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { test } from 'node:test';
+import { pino } from 'pino';
+import { stringify } from 'yaml';
+import { toExchangeRow } from '../collector/row.ts';
+import { parseConfig } from '../core/index.ts';
+import { createEvaluator } from '../evaluator/evaluator.ts';
+import { FeedPublisher } from '../evaluator/feed.ts';
+import { createEvaluatorStore } from '../evaluator/store.ts';
+import type { ExchangeRecord } from '../schemas/index.ts';
+import { rows, testDatabase } from './helpers/clickhouse.ts';
+import { route } from './helpers/warmpath.ts';
+
+const config = parseConfig(
+  stringify({
+    providers: { sim: { kind: 'simulated' } },
+    routes: { main: route('sim', 'm'), backup: route('sim', 'b'), leaky: route('sim', 'l', { policy: { region: 'eu', retention_days: 0, logs_prompts: false, data_classes: ['pii'], tools: true } }) },
+    workloads: {
+      support: {
+        primary: 'main',
+        secondaries: ['backup', 'leaky'],
+        requires: { regions: ['us'] },
+        parity: { window: '1h', min_samples: 20, warm_within: '10m', min_pass_rate: 0.8, enter_after: 2, min_similarity: 0.5 },
+        storage: { content: 'full', retention_days: 30 },
+      },
+    },
+    evaluator: { min_twins: 10 },
+  }),
+  'test.yaml',
+);
+
+const answer = 'Refunds for damaged items are issued within five business days once the carrier confirms the damage report.';
+const request = { messages: [{ role: 'user' as const, content: 'How do refunds for damaged items work?' }], response_format: { type: 'json_object' as const } };
+
+function record(kind: ExchangeRecord['kind'], ts: number, routeName: string, content: string, pairId?: string): ExchangeRecord {
+  const id = randomUUID();
+  return {
+    record_id: id, kind, pair_id: pairId ?? id, request_id: pairId ?? id, ts: new Date(ts).toISOString(), tenant: '', workload: 'support',
+    feature: '', session: '', route: routeName, provider: 'sim', model: routeName, request_model: 'support', stream: false, status: 200,
+    outcome: 'ok', error_class: null, fallback: false, attempts: [], latency_ms: 100, ttft_ms: null,
+    usage: { input_tokens: 10, output_tokens: 30 }, cost_usd: 0, finish_reason: 'stop', request, response: { content, refusal: null, tool_calls: [] },
+  };
+}
+
+test('cold → warm → eligible after enter_after; renamed keys → ineligible at once; restart-safe and idempotent', async () => {
+  const db = await testDatabase('evaluator_flow');
+  const store = createEvaluatorStore({ client: db.client, database: db.database });
+  const insert = async (records: ExchangeRecord[]) => {
+    await db.client.insert({ table: `${db.database}.exchanges`, values: records.map((r) => toExchangeRow(r, config.workloads.support!.storage)), format: 'JSONEachRow' });
+  };
+  let now = Date.now();
+  const clock = { now: () => now, monotonic: () => now };
+  const publisher = new FeedPublisher(60_000);
+  const make = () => createEvaluator({ config, store, publisher, alerts: undefined, clock, logger: pino({ level: 'silent' }) });
+  const entryOf = (r: string) => publisher.current?.routes.find((e) => e.route === r);
+
+  const pairs = (n: number, shadowContent: (i: number) => string) => {
+    const out: ExchangeRecord[] = [];
+    for (let i = 0; i < n; i++) {
+      const p = record('primary', now - 60_000 + i, 'main', JSON.stringify({ answer, ticket: i }));
+      out.push(p, record('shadow', now - 60_000 + i, 'backup', shadowContent(i), p.record_id));
+      out.push(record('twin', now - 60_000 + i, 'main', JSON.stringify({ answer, ticket: i }), p.record_id));
+    }
+    return out;
+  };
+
+  const evaluator = make();
+  await evaluator.restore();
+  let run = await evaluator.runOnce();
+  assert.deepEqual(run, { scored: 0, twins: 0, changes: 0 });
+  assert.equal(entryOf('backup')?.eligible, false);
+  assert.match(entryOf('backup')?.reasons.join('; ') ?? '', /cold: 0 samples in 1h < 20/);
+  assert.match(entryOf('leaky')?.reasons.join('; ') ?? '', /not certified: region eu not in \[us\]/);
+  assert.deepEqual(entryOf('main')?.role, 'primary');
+
+  await insert(pairs(30, (i) => JSON.stringify({ answer, ticket: i })));
+  run = await evaluator.runOnce();
+  assert.equal(run.scored, 30);
+  assert.equal(run.twins, 30);
+  assert.equal(entryOf('backup')?.eligible, false, 'first passing evaluation: not yet (enter_after 2)');
+  assert.match(entryOf('backup')?.reasons.join('; ') ?? '', /re-entering: 1 of 2/);
+  now += 15_000;
+  run = await evaluator.runOnce();
+  assert.equal(run.scored, 0, 'the watermark keeps scored pairs from being read again');
+  assert.equal(entryOf('backup')?.eligible, true);
+  assert.equal((entryOf('backup')?.parity as { twins: number }).twins, 30);
+  assert.ok(((entryOf('backup')?.parity as { noise_floor: number }).noise_floor ?? 0) > 0.5);
+
+  // Drift: the secondary starts renaming the JSON key.
+  await insert(pairs(30, (i) => JSON.stringify({ reply: answer, ticket: i })));
+  now += 15_000;
+  run = await evaluator.runOnce();
+  assert.equal(entryOf('backup')?.eligible, false, 'leaves at once');
+  assert.match(entryOf('backup')?.reasons.join('; ') ?? '', /json_keys failures/);
+  const events = await rows<{ eligible: boolean; reasons: string[] }>(db, `SELECT eligible, reasons FROM ${db.database}.eligibility_events ORDER BY ts`);
+  assert.deepEqual(events.map((e) => e.eligible), [true, false]);
+  const failing = await rows<{ n: string }>(db, `SELECT count() AS n FROM ${db.database}.parity_results FINAL WHERE has(failing, 'json_keys')`);
+  assert.equal(Number(failing[0]?.n), 30);
+
+  // A restarted evaluator resumes from the stored watermark and state.
+  const restarted = make();
+  await restarted.restore();
+  run = await restarted.runOnce();
+  assert.equal(run.scored, 0);
+  assert.equal(entryOf('backup')?.eligible, false);
+
+  // Re-scoring (watermark reset) replaces results, never duplicates them.
+  await db.client.command({ query: `TRUNCATE TABLE ${db.database}.evaluator_state` });
+  const rescoring = make();
+  await rescoring.restore();
+  run = await rescoring.runOnce();
+  assert.equal(run.scored, 60);
+  const total = await rows<{ n: string }>(db, `SELECT count() AS n FROM ${db.database}.parity_results FINAL WHERE kind = 'shadow'`);
+  assert.equal(Number(total[0]?.n), 60);
+});
+
+test('with too few twins the fixed threshold applies and the verdict says so', async () => {
+  const db = await testDatabase('evaluator_fixed');
+  const store = createEvaluatorStore({ client: db.client, database: db.database });
+  const now = Date.now();
+  const p = record('primary', now - 1000, 'main', answer);
+  const s = record('shadow', now - 1000, 'backup', answer.replace('five', 'seven'), p.record_id);
+  await db.client.insert({ table: `${db.database}.exchanges`, values: [p, s].map((r) => toExchangeRow(r, config.workloads.support!.storage)), format: 'JSONEachRow' });
+  const evaluator = createEvaluator({ config, store, publisher: new FeedPublisher(60_000), alerts: undefined, clock: { now: () => now, monotonic: () => now }, logger: pino({ level: 'silent' }) });
+  await evaluator.runOnce();
+  const [result] = await rows<{ floor_source: string; semantic_floor: number; check_details: string[]; check_names: string[] }>(
+    db, `SELECT floor_source, semantic_floor, check_details, check_names FROM ${db.database}.parity_results FINAL`);
+  assert.equal(result?.floor_source, 'fixed');
+  assert.equal(result?.semantic_floor, 0.5);
+  const semantic = result?.check_details[result.check_names.indexOf('semantic')] ?? '';
+  assert.match(semantic, /fixed threshold 0\.5/);
+});
