@@ -3,7 +3,7 @@
 
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
-import type { Meter } from '@opentelemetry/api';
+import { ProxyTracerProvider, type Meter, type Span, type Tracer } from '@opentelemetry/api';
 import { fastify, LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
 import type { Clock, Random } from '../core/clock.ts';
 import { installErrorHandling } from '../core/http-errors.ts';
@@ -18,6 +18,9 @@ import { createRouterMetrics, type RouterMetrics } from './metrics.ts';
 import { StreamAccumulator, buildRecord, summariseCompletion, type AnswerSummary } from './record.ts';
 import type { RouteTable, WorkloadRoutes } from './route-table.ts';
 import { createShadowMirror, type ShadowMirror } from './shadow.ts';
+import { contextOf, endWithRecord, startRequestSpan } from './tracing.ts';
+
+const noopTracer = new ProxyTracerProvider().getTracer('warmpath');
 
 export interface RouterDeps {
   readonly config: Config;
@@ -30,6 +33,8 @@ export interface RouterDeps {
   readonly logger: FastifyBaseLogger;
   /** Defaults to a mirror built from the route table; tests inject their own to drain it. */
   readonly shadow?: ShadowMirror;
+  /** Defaults to the no-op tracer. */
+  readonly tracer?: Tracer;
 }
 
 declare module 'fastify' {
@@ -64,9 +69,10 @@ export function buildRouterApp(deps: RouterDeps): FastifyInstance {
   });
   const keys = createKeyIndex(config.keys);
   const metrics = createRouterMetrics(deps.meter, deps.table);
+  const tracer = deps.tracer ?? noopTracer;
   const shadow =
     deps.shadow ??
-    createShadowMirror({ table: deps.table, workloads: allWorkloads(deps), sink: deps.sink, clock, random: deps.random, meter: deps.meter, logger: deps.logger });
+    createShadowMirror({ table: deps.table, workloads: allWorkloads(deps), sink: deps.sink, clock, random: deps.random, meter: deps.meter, logger: deps.logger, tracer });
   // Queued shadow calls are dropped at shutdown; running ones finish and are recorded.
   app.addHook('onClose', async () => shadow.stop());
 
@@ -93,6 +99,7 @@ export function buildRouterApp(deps: RouterDeps): FastifyInstance {
     });
     const routes = deps.table.forWorkload(identity.workload.name);
     const stream = body.stream === true;
+    const span = startRequestSpan(tracer, body.model, identity.workload.name);
     const execution = await execute({
       request: body,
       stream,
@@ -102,8 +109,10 @@ export function buildRouterApp(deps: RouterDeps): FastifyInstance {
       clock,
       random: deps.random,
       metrics,
+      tracer,
+      parent: contextOf(span),
     });
-    const served: Served = { deps, metrics, shadow, routes, identity, body, execution, requestId, startedAtMs, started };
+    const served: Served = { deps, metrics, shadow, span, routes, identity, body, execution, requestId, startedAtMs, started };
     reply.header('x-warmpath-request-id', requestId);
     reply.header('x-warmpath-route', execution.route.config.name);
     reply.header('x-warmpath-fallback', execution.fallback ? '1' : '0');
@@ -125,6 +134,7 @@ interface Served {
   readonly deps: RouterDeps;
   readonly metrics: RouterMetrics;
   readonly shadow: ShadowMirror;
+  readonly span: Span;
   readonly routes: WorkloadRoutes;
   readonly identity: Identity;
   readonly body: ChatRequest;
@@ -234,6 +244,7 @@ function finish(
     answer,
   });
   s.deps.sink.write(record);
-  s.shadow.afterPrimary(s.routes, s.body, record);
+  endWithRecord(s.span, record, route.provider.kind);
+  s.shadow.afterPrimary(s.routes, s.body, record, s.span.spanContext());
 }
 

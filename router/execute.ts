@@ -2,6 +2,7 @@
 // that honour Retry-After, then (unless the workload fails closed) each secondary of the
 // failover chain once. Deterministic failures stop everything and are returned as they are.
 
+import type { Context, Tracer } from '@opentelemetry/api';
 import { sleep, type Clock, type Random } from '../core/clock.ts';
 import { failure } from '../providers/index.ts';
 import type { CompletionResult, StreamResult, UpstreamFailure } from '../providers/index.ts';
@@ -9,6 +10,7 @@ import type { ChatRequest, ExchangeAttempt } from '../schemas/index.ts';
 import type { EligibilitySnapshot } from './eligibility.ts';
 import type { RouterMetrics } from './metrics.ts';
 import type { RouteRuntime, WorkloadRoutes } from './route-table.ts';
+import { endAttemptSpan, startAttemptSpan } from './tracing.ts';
 
 export type Answer =
   | { readonly stream: false; readonly result: Extract<CompletionResult, { ok: true }> }
@@ -33,6 +35,9 @@ export interface ExecutionContext {
   readonly clock: Clock;
   readonly random: Random;
   readonly metrics: RouterMetrics;
+  readonly tracer: Tracer;
+  /** The request span's context: attempt spans are its children. */
+  readonly parent: Context;
 }
 
 /** The failover chain: certified secondaries the evaluator currently holds eligible. */
@@ -102,6 +107,7 @@ async function attempt(
     attempts.push({ route: name, attempt: attempts.length + 1, status: 0, error_class: 'breaker_open', latency_ms: 0 });
     return { failure: failure('breaker_open', 0, `circuit breaker open for route ${name}`) };
   }
+  const span = startAttemptSpan(ctx.tracer, ctx.parent, route.provider.kind, route.config.model, name, attempts.length + 1);
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(timeoutReason()), ctx.routes.workload.retry.timeout_ms);
   const onClientGone = (): void => controller.abort(ctx.clientSignal.reason);
@@ -128,6 +134,7 @@ async function attempt(
     latency_ms: round(latencyMs),
   });
   ctx.metrics.attempt(name, errorClass, latencyMs / 1000);
+  endAttemptSpan(span, result.ok ? 200 : result.failure.status, errorClass);
   if (result.ok) {
     route.breaker.recordSuccess();
     return { answer: ctx.stream ? { stream: true, result: result as Extract<StreamResult, { ok: true }> } : { stream: false, result: result as Extract<CompletionResult, { ok: true }> } };

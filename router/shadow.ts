@@ -5,7 +5,7 @@
 // response or the breakers.
 
 import { randomUUID } from 'node:crypto';
-import type { Meter } from '@opentelemetry/api';
+import { ProxyTracerProvider, type Meter, type SpanContext, type Tracer } from '@opentelemetry/api';
 import Bottleneck from 'bottleneck';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Clock, Random } from '../core/clock.ts';
@@ -16,10 +16,11 @@ import { StreamAccumulator, buildRecord, summariseCompletion, type AnswerSummary
 import type { RouteRuntime, RouteTable, WorkloadRoutes } from './route-table.ts';
 import { ShadowBudget, budgetStateValue } from './shadow-budget.ts';
 import { createShadowMetrics, type ShadowMetrics } from './shadow-metrics.ts';
+import { endWithRecord, startShadowSpan } from './tracing.ts';
 
 export interface ShadowMirror {
   /** Called once the primary answer has gone out; decides and schedules, never waits. */
-  afterPrimary(routes: WorkloadRoutes, request: ChatRequest, primary: ExchangeRecord): void;
+  afterPrimary(routes: WorkloadRoutes, request: ChatRequest, primary: ExchangeRecord, primarySpan?: SpanContext): void;
   /** Shadow spend of the current UTC day, in USD. */
   spendToday(workload: string): number;
   /** Waits for queued and running shadow calls (used at shutdown and in tests). */
@@ -35,6 +36,8 @@ export interface ShadowDeps {
   readonly random: Random;
   readonly meter: Meter;
   readonly logger: FastifyBaseLogger;
+  /** Defaults to the no-op tracer. */
+  readonly tracer?: Tracer;
 }
 
 interface Target {
@@ -45,6 +48,7 @@ interface Target {
 
 export function createShadowMirror(deps: ShadowDeps): ShadowMirror {
   const { clock, random } = deps;
+  const tracer = deps.tracer ?? new ProxyTracerProvider().getTracer('warmpath');
   const caps = new Map(deps.workloads.map((w) => [w.workload.name, w.workload.shadow.daily_budget_usd]));
   const budget = new ShadowBudget(caps, (crossing) => {
     const level = crossing.state === 'normal' ? 'info' : 'warn';
@@ -73,7 +77,7 @@ export function createShadowMirror(deps: ShadowDeps): ShadowMirror {
   }
   const pending = new Set<Promise<void>>();
 
-  function dispatch(routes: WorkloadRoutes, request: ChatRequest, primary: ExchangeRecord, target: Target): void {
+  function dispatch(routes: WorkloadRoutes, request: ChatRequest, primary: ExchangeRecord, target: Target, primarySpan: SpanContext | undefined): void {
     const workload = routes.workload.name;
     const route = target.route.config.name;
     const job = target.limiter
@@ -83,7 +87,9 @@ export function createShadowMirror(deps: ShadowDeps): ShadowMirror {
           metrics.dropped(workload, route, 'budget');
           return;
         }
+        const span = startShadowSpan(tracer, primarySpan, target.route.provider.kind, target.route.config.model, route, target.kind, workload);
         const record = await shadowCall(routes, request, primary, target);
+        endWithRecord(span, record);
         budget.add(workload, record.cost_usd, clock.now());
         metrics.call(workload, route, target.kind, record.outcome, record.latency_ms / 1000);
         deps.sink.write(record);
@@ -164,7 +170,7 @@ export function createShadowMirror(deps: ShadowDeps): ShadowMirror {
   }
 
   return {
-    afterPrimary(routes, request, primary) {
+    afterPrimary(routes, request, primary, primarySpan) {
       const shadow = routes.workload.shadow;
       if (shadow.sample_rate <= 0 || primary.outcome !== 'ok' || primary.fallback) return;
       const workload = routes.workload.name;
@@ -180,7 +186,7 @@ export function createShadowMirror(deps: ShadowDeps): ShadowMirror {
       setImmediate(() => {
         for (const target of targets.get(workload) ?? []) {
           if (target.kind === 'twin' && !twin) continue;
-          dispatch(routes, request, primary, target);
+          dispatch(routes, request, primary, target, primarySpan);
         }
       });
     },
