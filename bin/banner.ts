@@ -1,14 +1,15 @@
 import type { Config } from '../schemas/index.ts';
 
 /** What `warmpath start` prints: where it listens and two examples to copy. */
-export function startBanner(config: Config, routerUrl: string, adminUrl: string): string {
+export function startBanner(config: Config, routerUrl: string, adminUrl: string, storage?: string): string {
   const workload = Object.keys(config.workloads)[0] ?? 'support';
   const keyNote = config.keys.length > 0 ? '  (keys are configured: use one of your virtual keys as the API key)\n' : '';
   return `
 warmpath is running
   router (OpenAI-compatible)  ${routerUrl}/v1
-  admin                       ${adminUrl}   (/healthz /readyz /metrics)
+  admin                       ${adminUrl}   (/healthz /readyz /metrics${storage === undefined ? '' : ' POST /v1/exchanges'})
   workloads                   ${Object.keys(config.workloads).join(', ')}
+  exchange records            ${storage ?? `sent to ${config.server.collector_url ?? 'memory'}`}
 ${keyNote}
 Try it:
   curl -s ${routerUrl}/v1/chat/completions \\
@@ -24,5 +25,17 @@ Try it:
   console.log(answer.choices[0].message.content);
 
 Stop with Ctrl-C (in-flight requests finish first).
+`;
+}
+
+/** What `warmpath collector` prints. */
+export function collectorBanner(adminUrl: string, storage: string): string {
+  return `
+warmpath collector is running
+  ingest     POST ${adminUrl}/v1/exchanges   (application/x-ndjson, one exchange record per line)
+  admin      ${adminUrl}   (/healthz /readyz /metrics)
+  storage    ${storage}
+
+Stop with Ctrl-C (queued records are flushed first).
 `;
 }

@@ -2,26 +2,42 @@
 // their public interfaces, listens, and shuts down gracefully on SIGTERM/SIGINT.
 
 import { pino, type Logger } from 'pino';
-import { buildAdminApp, createTelemetry, systemClock, systemRandom, sleep, parseListen } from '../core/index.ts';
-import type { Clock, Random } from '../core/index.ts';
+import { buildAdminApp, ConfigError, createTelemetry, systemClock, systemRandom, sleep, parseListen } from '../core/index.ts';
+import type { ClickHouseStore, Clock, Random } from '../core/index.ts';
+import { createCollectorMetrics, createRemoteSink, type InsertBatch } from '../collector/index.ts';
 import { createProviderClients } from '../providers/index.ts';
 import { buildRouteTable, buildRouterApp, everyCertifiedRouteEligible } from '../router/index.ts';
 import type { EligibilitySource } from '../router/index.ts';
 import type { Config, ExchangeRecord, ExchangeSink } from '../schemas/index.ts';
+import { startStorage, type StorageRuntime } from './storage.ts';
 
 export interface RunningServices {
   readonly routerUrl: string;
   readonly adminUrl: string;
+  /** The collector and its store when this process owns storage (`start` without a given sink). */
+  readonly storage: StorageRuntime | undefined;
   /** Stops accepting, lets in-flight requests finish within the grace period, then closes. */
   close(): Promise<void>;
 }
 
 export interface ServeOptions {
+  /**
+   * `start` (default): router + collector in one process, records stored in ClickHouse.
+   * `router`: records go to the collector at server.collector_url.
+   */
+  readonly mode?: 'start' | 'router';
   readonly clock?: Clock;
   readonly random?: Random;
+  /** Where records go instead of the collector (tests keep them in memory). */
   readonly sink?: ExchangeSink;
+  /** Also receives every record, beside the sink or the collector (tests observe). */
+  readonly tee?: ExchangeSink;
   readonly eligibility?: EligibilitySource;
   readonly logger?: Logger;
+  /** An open ClickHouse store to share (one chDB folder per process). */
+  readonly store?: ClickHouseStore;
+  /** Wraps the collector's insert (tests make ClickHouse fail for a while). */
+  readonly wrapInsert?: (insert: InsertBatch) => InsertBatch;
 }
 
 /** Keeps the newest records in memory; the collector replaces it once storage is wired. */
@@ -47,10 +63,49 @@ export async function serve(config: Config, options: ServeOptions = {}): Promise
   const clock = options.clock ?? systemClock;
   const random = options.random ?? systemRandom;
   const logger = options.logger ?? createLogger(config);
+  const mode = options.mode ?? 'start';
+  if (mode === 'router' && options.sink === undefined && config.server.collector_url === undefined) {
+    throw new ConfigError([
+      `${config.source}: /server/collector_url is required by \`warmpath router\` (where its exchange records go); or run \`warmpath start\` to store them in this process`,
+    ]);
+  }
   const telemetry = createTelemetry({ serviceName: config.telemetry.service_name });
+  let storage: StorageRuntime | undefined;
+  let remote: ReturnType<typeof createRemoteSink> | undefined;
+  let sink: ExchangeSink;
+  if (options.sink !== undefined) {
+    sink = options.sink;
+  } else if (mode === 'router') {
+    remote = createRemoteSink(config.server.collector_url as string, {
+      adminToken: config.server.admin_token,
+      maxQueueRows: config.storage.queue_max_rows,
+      maxBatchBytes: Math.min(3 * 1024 * 1024, Math.floor(config.server.body_limit_bytes * 0.75)),
+      metrics: createCollectorMetrics(telemetry.meter),
+      logger,
+      random,
+    });
+    sink = remote;
+  } else {
+    try {
+      storage = await startStorage(config, {
+        logger,
+        meter: telemetry.meter,
+        ...(options.store === undefined ? {} : { store: options.store }),
+        ...(options.wrapInsert === undefined ? {} : { wrapInsert: options.wrapInsert }),
+      });
+    } catch (err) {
+      await telemetry.shutdown();
+      throw err;
+    }
+    sink = storage.collector.sink;
+  }
+  if (options.tee !== undefined) {
+    const primary = sink;
+    const tee = options.tee;
+    sink = { write: (record) => (primary.write(record), tee.write(record)) };
+  }
   const clients = createProviderClients(config, { clock });
   const table = buildRouteTable(config, clients, clock);
-  const sink = options.sink ?? new RecentRecords(1000);
   let routerListening = false;
 
   const router = buildRouterApp({
@@ -71,16 +126,28 @@ export async function serve(config: Config, options: ServeOptions = {}): Promise
     readiness: [{ name: 'router', ready: () => routerListening }],
     logger,
   });
+  const closeSink = async (): Promise<void> => {
+    await storage?.close();
+    await remote?.close(config.server.shutdown_grace_ms);
+  };
 
   const adminAddress = parseListen(config.server.admin_listen);
   const routerAddress = parseListen(config.server.listen);
-  const adminUrl = await admin.listen({ host: adminAddress.host, port: adminAddress.port });
+  let adminUrl: string;
   let routerUrl: string;
   try {
-    routerUrl = await router.listen({ host: routerAddress.host, port: routerAddress.port });
+    if (storage !== undefined) await storage.collector.mountIngest(admin);
+    adminUrl = await admin.listen({ host: adminAddress.host, port: adminAddress.port });
+    try {
+      routerUrl = await router.listen({ host: routerAddress.host, port: routerAddress.port });
+    } catch (err) {
+      await admin.close();
+      throw err;
+    }
   } catch (err) {
-    await admin.close();
     await clients.close();
+    await closeSink();
+    await telemetry.shutdown();
     throw err;
   }
   routerListening = true;
@@ -89,6 +156,7 @@ export async function serve(config: Config, options: ServeOptions = {}): Promise
   return {
     routerUrl,
     adminUrl,
+    storage,
     close: () =>
       (closing ??= (async () => {
         routerListening = false;
@@ -98,6 +166,8 @@ export async function serve(config: Config, options: ServeOptions = {}): Promise
         grace.abort();
         if (!inTime) logger.warn({ grace_ms: config.server.shutdown_grace_ms }, 'in-flight requests did not finish within the grace period');
         await admin.close();
+        // Records of the requests (and ingest bodies) just finished are flushed before storage closes.
+        await closeSink();
         await clients.close();
         await telemetry.shutdown();
       })()),

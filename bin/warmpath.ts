@@ -7,12 +7,16 @@ import { ConfigError, loadConfig } from '../core/index.ts';
 import type { Config } from '../schemas/index.ts';
 import { certificationMatrix, formatMatrix } from './certify.ts';
 import { serve } from './serve.ts';
-import { startBanner } from './banner.ts';
+import { serveCollector } from './serve-collector.ts';
+import { runMigrate } from './migrate.ts';
+import { collectorBanner, startBanner } from './banner.ts';
 import packageJson from '../package.json' with { type: 'json' };
 
 const verbs: Readonly<Record<string, string>> = {
   start: 'run router, collector and evaluator in one process (embedded ClickHouse by default)',
-  router: 'run the routing proxy (and its admin listener) alone',
+  router: 'run the routing proxy (and its admin listener) alone; records go to server.collector_url',
+  collector: 'run the collector alone: POST /v1/exchanges on the admin listener, batches into ClickHouse',
+  migrate: 'apply the ClickHouse migrations (also done by start and collector) and print what ran',
   certify: 'print the workload x route policy certification matrix, each refusal with its reason',
 };
 
@@ -75,23 +79,37 @@ export async function main(argv: readonly string[]): Promise<number> {
     case 'certify':
       process.stdout.write(`${formatMatrix(certificationMatrix(config))}\n`);
       return 0;
+    case 'migrate':
+      return runMigrate(config);
     case 'start':
     case 'router':
-      return runUntilSignal(config);
+      return runUntilSignal(config, async () => {
+        const services = await serve(config, { mode: verb });
+        return { close: services.close, banner: startBanner(config, services.routerUrl, services.adminUrl, services.storage?.store.location) };
+      });
+    case 'collector':
+      return runUntilSignal(config, async () => {
+        const running = await serveCollector(config);
+        return { close: running.close, banner: collectorBanner(running.adminUrl, running.storage.store.location) };
+      });
     default:
       return 2;
   }
 }
 
-async function runUntilSignal(config: Config): Promise<number> {
+async function runUntilSignal(config: Config, start: () => Promise<{ close(): Promise<void>; banner: string }>): Promise<number> {
   let services;
   try {
-    services = await serve(config);
+    services = await start();
   } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`warmpath: invalid configuration, not starting\n${err.problems.join('\n')}\n`);
+      return 1;
+    }
     process.stderr.write(`warmpath: cannot start: ${(err as Error).message}\n`);
     return 1;
   }
-  process.stdout.write(startBanner(config, services.routerUrl, services.adminUrl));
+  process.stdout.write(services.banner);
   await new Promise<void>((resolve) => {
     const stop = (signal: NodeJS.Signals): void => {
       process.stdout.write(`warmpath: ${signal} received, finishing in-flight requests (up to ${config.server.shutdown_grace_ms} ms)\n`);

@@ -22,6 +22,11 @@ export const errorCodes = {
   RTR_BREAKER_OPEN: { status: 503, type: 'upstream_error', message: 'circuit breaker open' },
   RTR_STREAM_TRUNCATED: { status: 502, type: 'upstream_error', message: 'upstream stream ended early' },
   RTR_SHUTTING_DOWN: { status: 503, type: 'server_error', message: 'warmpath is shutting down' },
+  COL_INGEST_INVALID: { status: 400, type: 'invalid_request_error', message: 'no exchange record in the body was valid' },
+  COL_QUEUE_FULL: { status: 503, type: 'server_error', message: 'collector queue is full, retry later' },
+  COL_SPOOL_FULL: { status: 507, type: 'server_error', message: 'collector spool is full' },
+  COL_STORAGE_UNAVAILABLE: { status: 503, type: 'server_error', message: 'ClickHouse is unavailable' },
+  STO_MIGRATION_FAILED: { status: 500, type: 'server_error', message: 'ClickHouse migration failed' },
   INTERNAL: { status: 500, type: 'server_error', message: 'internal error' },
 } as const satisfies Record<string, { status: number; type: string; message: string }>;
 
@@ -34,6 +39,8 @@ export interface WarmpathErrorOptions {
   /** Overrides the registry's status, for errors that relay an upstream status as is. */
   readonly status?: number;
   readonly headers?: Readonly<Record<string, string>>;
+  /** Extra top-level members of the error body, beside `error` (e.g. ingest line errors). */
+  readonly details?: Readonly<Record<string, unknown>>;
 }
 
 export class WarmpathError extends Error {
@@ -42,6 +49,7 @@ export class WarmpathError extends Error {
   readonly type: string;
   readonly param: string | undefined;
   readonly headers: Readonly<Record<string, string>>;
+  readonly details: Readonly<Record<string, unknown>> | undefined;
 
   constructor(code: ErrorCode, detail?: string, options: WarmpathErrorOptions = {}) {
     const entry = errorCodes[code];
@@ -52,6 +60,7 @@ export class WarmpathError extends Error {
     this.type = entry.type;
     this.param = options.param;
     this.headers = options.headers ?? {};
+    this.details = options.details;
   }
 }
 

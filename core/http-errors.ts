@@ -10,7 +10,7 @@ export function openAIError(message: string, type: string, code: string | null, 
 }
 
 export function errorBodyOf(err: WarmpathError): OpenAIErrorBody {
-  return openAIError(err.message, err.type, err.code, err.param ?? null);
+  return { ...err.details, ...openAIError(err.message, err.type, err.code, err.param ?? null) };
 }
 
 const fastifyCodeMap: Readonly<Record<string, ErrorCode>> = {

@@ -3,6 +3,7 @@ export type {
   BreakerConfig,
   Config,
   ContentMode,
+  EvaluatorConfig,
   FailureMode,
   LatencyShape,
   ParityConfig,
@@ -54,3 +55,5 @@ export type {
 } from './exchange.ts';
 export type { EligibilityEntry, EligibilityFeed, RouteRole } from './eligibility.ts';
 export { configSchema, exchangeSchema, chatRequestSchema } from './json-schemas.ts';
+export { loadMigrationFiles, migrationsDirectory } from './migrations.ts';
+export type { MigrationFile } from './migrations.ts';

@@ -1,10 +1,13 @@
 // Starts a real warmpath (router + admin listeners on ephemeral 127.0.0.1 ports) from a
 // config object, the way `warmpath start` does, with a recording sink.
 
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { pino } from 'pino';
 import { stringify } from 'yaml';
 import { parseConfig } from '../../core/index.ts';
-import type { Clock, Random } from '../../core/index.ts';
+import type { ClickHouseStore, Clock, Random } from '../../core/index.ts';
 import { serve, RecentRecords, type RunningServices } from '../../bin/serve.ts';
 import type { EligibilitySource } from '../../router/index.ts';
 import type { Config, ExchangeRecord } from '../../schemas/index.ts';
@@ -24,15 +27,28 @@ export function route(provider: string, model: string, extra: Record<string, unk
 
 export async function startWarmpath(
   config: Record<string, unknown>,
-  options: { clock?: Clock; random?: Random; eligibility?: EligibilitySource } = {},
+  options: {
+    clock?: Clock;
+    random?: Random;
+    eligibility?: EligibilitySource;
+    /** Store records in this embedded ClickHouse too (database: config storage.database, default warmpath). */
+    store?: ClickHouseStore;
+  } = {},
 ): Promise<TestWarmpath> {
+  const storage = options.store === undefined ? config.storage : { spool_dir: mkdtempSync(join(tmpdir(), 'warmpath-spool-')), ...(config.storage as object) };
   const text = stringify({
     ...config,
+    ...(storage === undefined ? {} : { storage }),
     server: { listen: '127.0.0.1:0', admin_listen: '127.0.0.1:0', shutdown_grace_ms: 2000, ...(config.server as object) },
   });
   const parsed = parseConfig(text, 'test.yaml');
   const sink = new RecentRecords(10_000);
-  const services = await serve(parsed, { ...options, sink, logger: pino({ level: 'silent' }) });
+  const { store, ...rest } = options;
+  const services = await serve(parsed, {
+    ...rest,
+    ...(store === undefined ? { sink } : { store, tee: sink }),
+    logger: pino({ level: 'silent' }),
+  });
   return {
     ...services,
     config: parsed,

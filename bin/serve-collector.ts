@@ -1,0 +1,69 @@
+// `warmpath collector`: the admin listener (health, metrics, POST /v1/exchanges) and the
+// batching writer alone, against the configured ClickHouse. Routers started with
+// `warmpath router` send their records here (server.collector_url).
+
+import type { Logger } from 'pino';
+import { buildAdminApp, createTelemetry, parseListen } from '../core/index.ts';
+import type { ClickHouseStore } from '../core/index.ts';
+import type { InsertBatch } from '../collector/index.ts';
+import type { Config } from '../schemas/index.ts';
+import { createLogger } from './serve.ts';
+import { startStorage, type StorageRuntime } from './storage.ts';
+
+export interface RunningCollector {
+  readonly adminUrl: string;
+  readonly storage: StorageRuntime;
+  close(): Promise<void>;
+}
+
+export interface CollectorServeOptions {
+  readonly logger?: Logger;
+  readonly store?: ClickHouseStore;
+  readonly wrapInsert?: (insert: InsertBatch) => InsertBatch;
+}
+
+export async function serveCollector(config: Config, options: CollectorServeOptions = {}): Promise<RunningCollector> {
+  const logger = options.logger ?? createLogger(config);
+  const telemetry = createTelemetry({ serviceName: config.telemetry.service_name });
+  let storage: StorageRuntime;
+  try {
+    storage = await startStorage(config, {
+      logger,
+      meter: telemetry.meter,
+      ...(options.store === undefined ? {} : { store: options.store }),
+      ...(options.wrapInsert === undefined ? {} : { wrapInsert: options.wrapInsert }),
+    });
+  } catch (err) {
+    await telemetry.shutdown();
+    throw err;
+  }
+  const admin = buildAdminApp({
+    listen: config.server.admin_listen,
+    adminToken: config.server.admin_token,
+    bodyLimitBytes: config.server.body_limit_bytes,
+    telemetry,
+    readiness: [{ name: 'collector', ready: () => true }],
+    logger,
+  });
+  const address = parseListen(config.server.admin_listen);
+  let adminUrl: string;
+  try {
+    await storage.collector.mountIngest(admin);
+    adminUrl = await admin.listen({ host: address.host, port: address.port });
+  } catch (err) {
+    await storage.close();
+    await telemetry.shutdown();
+    throw err;
+  }
+  let closing: Promise<void> | undefined;
+  return {
+    adminUrl,
+    storage,
+    close: () =>
+      (closing ??= (async () => {
+        await admin.close();
+        await storage.close();
+        await telemetry.shutdown();
+      })()),
+  };
+}

@@ -1,0 +1,296 @@
+// The batching writer, after opentelemetry-js's BatchSpanProcessorBase: a bounded queue
+// (storage.queue_max_rows), batches of at most storage.batch_max_rows sent when full or
+// storage.batch_max_delay_ms after their first row, drops counted and logged once per
+// episode, flush(), shutdown() safe to call twice. Added: the disk spool.
+//
+// One batch is in flight at a time. When an insert fails for a reason that can pass
+// (ClickHouse down, timeout, too many parts…) the batch goes to the spool and the writer
+// switches to spooling: later batches are appended behind it (order is kept) and the
+// oldest segment is retried with backoff until an insert succeeds; then the spool drains
+// in order and the writer goes back to inserting directly. Rows ClickHouse refuses as
+// invalid data are isolated by halving the batch, kept aside under spool_dir/rejected/
+// and counted dropped, never retried forever. Rows replayed twice collapse in the
+// ReplacingMergeTree (same sorting key).
+
+import { systemClock, type Clock } from '../core/clock.ts';
+import { isRetryableInsertError } from './insert.ts';
+import type { BatchWriterOptions, InsertBatch, WriterLogger, WriterStats } from './writer-types.ts';
+
+export type { BatchWriterOptions, InsertBatch, WriterLogger, WriterStats };
+
+export class BatchWriter {
+  readonly #o: BatchWriterOptions;
+  readonly #clock: Clock;
+  #queue: string[] = [];
+  #queueSince = 0;
+  #enqueued = 0;
+  #handled = 0;
+  #inserted = 0;
+  #dropped = 0;
+  #droppingQueueFull = 0;
+  #droppingSpoolFull = 0;
+  #storageUp = true;
+  #retryMs: number;
+  #retryTimer: NodeJS.Timeout | undefined;
+  #delayTimer: NodeJS.Timeout | undefined;
+  #flushWaiters: { target: number; resolve: () => void }[] = [];
+  #forceUntil = 0;
+  #running: Promise<void> | undefined;
+  #again = false;
+  #stopped = false;
+  #shutdown: Promise<void> | undefined;
+
+  constructor(options: BatchWriterOptions) {
+    this.#o = options;
+    this.#clock = options.clock ?? systemClock;
+    this.#retryMs = options.retryInitialMs ?? 500;
+    // What an earlier run spooled is replayed first.
+    if (options.spool.segmentCount > 0) {
+      this.#storageUp = false;
+      options.logger.info({ segments: options.spool.segmentCount, rows: options.spool.rows }, 'replaying the collector spool');
+      this.#kick();
+    }
+  }
+
+  /** Queues one serialised row. Never throws; false when the row was dropped. */
+  enqueue(line: string): boolean {
+    if (this.#stopped) {
+      this.#drop(1, 'shut_down');
+      return false;
+    }
+    if (this.#queue.length >= this.#o.maxQueueRows) {
+      if (this.#droppingQueueFull === 0) {
+        this.#o.logger.error({ code: 'COL_QUEUE_FULL', max_queue_rows: this.#o.maxQueueRows }, 'collector queue full: dropping records until it drains (see warmpath_collector_records_dropped_total)');
+      }
+      this.#droppingQueueFull += 1;
+      this.#drop(1, 'queue_full');
+      return false;
+    }
+    if (this.#droppingQueueFull > 0) {
+      this.#o.logger.warn({ dropped: this.#droppingQueueFull }, 'collector queue accepting again');
+      this.#droppingQueueFull = 0;
+    }
+    if (this.#queue.length === 0) this.#queueSince = this.#clock.monotonic();
+    this.#queue.push(line);
+    this.#enqueued += 1;
+    if (this.#queue.length >= this.#o.maxBatchRows) this.#kick();
+    else this.#delayTimer ??= unref(setTimeout(() => this.#onDelay(), this.#o.maxDelayMs));
+    return true;
+  }
+
+  /** Rows the queue can still take. */
+  freeCapacity(): number {
+    return this.#stopped ? 0 : this.#o.maxQueueRows - this.#queue.length;
+  }
+
+  /** Resolves once every row queued before the call is inserted, spooled or dropped. */
+  flush(): Promise<void> {
+    const target = this.#enqueued;
+    if (this.#handled >= target) return Promise.resolve();
+    this.#forceUntil = Math.max(this.#forceUntil, target);
+    return new Promise((resolve) => {
+      this.#flushWaiters.push({ target, resolve });
+      this.#kick();
+    });
+  }
+
+  /** Tries the spool now instead of waiting for the backoff; resolves when the attempt is over. */
+  async retryNow(): Promise<void> {
+    if (this.#retryTimer !== undefined) clearTimeout(this.#retryTimer);
+    this.#retryTimer = undefined;
+    this.#kick();
+    while (this.#running !== undefined) await this.#running;
+  }
+
+  stats(): WriterStats {
+    return {
+      queued: this.#queue.length,
+      inserted: this.#inserted,
+      spooledRows: this.#o.spool.rows,
+      spoolBytes: this.#o.spool.bytes,
+      dropped: this.#dropped,
+      storageUp: this.#storageUp,
+    };
+  }
+
+  /** Flushes, stops the timers and refuses further rows. What ClickHouse did not take stays spooled. */
+  shutdown(): Promise<void> {
+    return (this.#shutdown ??= (async () => {
+      await this.flush();
+      this.#stopped = true;
+      if (this.#delayTimer !== undefined) clearTimeout(this.#delayTimer);
+      if (this.#retryTimer !== undefined) clearTimeout(this.#retryTimer);
+      this.#retryTimer = undefined;
+      while (this.#running !== undefined) await this.#running;
+    })());
+  }
+
+  #onDelay(): void {
+    this.#delayTimer = undefined;
+    this.#kick();
+  }
+
+  #kick(): void {
+    if (this.#running !== undefined) {
+      this.#again = true;
+      return;
+    }
+    this.#running = this.#work().then(
+      () => this.#afterWork(),
+      (err: unknown) => {
+        this.#o.logger.error({ err }, 'collector writer failed unexpectedly');
+        this.#afterWork();
+      },
+    );
+  }
+
+  #afterWork(): void {
+    this.#running = undefined;
+    if (this.#again) {
+      this.#again = false;
+      this.#kick();
+      return;
+    }
+    if (this.#queue.length > 0 && this.#delayTimer === undefined && !this.#stopped) {
+      const wait = Math.max(0, this.#o.maxDelayMs - (this.#clock.monotonic() - this.#queueSince));
+      this.#delayTimer = unref(setTimeout(() => this.#onDelay(), wait));
+    }
+  }
+
+  async #work(): Promise<void> {
+    if (this.#o.spool.segmentCount > 0 && this.#retryTimer === undefined && !this.#stopped) await this.#replay();
+    for (;;) {
+      const n = this.#queue.length;
+      const due = n >= this.#o.maxBatchRows || (n > 0 && (this.#handled < this.#forceUntil || this.#clock.monotonic() - this.#queueSince >= this.#o.maxDelayMs));
+      if (!due) break;
+      const batch = this.#queue.length <= this.#o.maxBatchRows ? this.#queue : this.#queue.slice(0, this.#o.maxBatchRows);
+      this.#queue = batch === this.#queue ? [] : this.#queue.slice(batch.length);
+      this.#queueSince = this.#clock.monotonic();
+      await this.#store(batch.join('\n'), batch.length);
+      this.#handled += batch.length;
+      this.#resolveFlushes();
+    }
+    this.#resolveFlushes();
+  }
+
+  async #store(payload: string, rows: number): Promise<void> {
+    if (this.#storageUp && this.#o.spool.segmentCount === 0) {
+      const outcome = await this.#tryInsert(payload, rows);
+      if (outcome !== 'retry') return;
+    }
+    await this.#spool(payload, rows);
+  }
+
+  /** Replays segments oldest first until the spool is empty or an insert fails. */
+  async #replay(): Promise<void> {
+    for (let segment = this.#o.spool.oldest(); segment !== undefined; segment = this.#o.spool.oldest()) {
+      let payload: string;
+      try {
+        payload = await this.#o.spool.read(segment);
+      } catch (err) {
+        this.#o.logger.error({ err, segment: segment.name, rows: segment.rows }, 'spool segment unreadable: dropped');
+        this.#drop(segment.rows, 'spool_unreadable');
+        await this.#o.spool.removeOldest(segment);
+        continue;
+      }
+      const outcome = await this.#tryInsert(payload, segment.rows);
+      if (outcome === 'retry') return;
+      await this.#o.spool.removeOldest(segment);
+      if (outcome === 'inserted') this.#o.metrics.replayed(segment.rows);
+    }
+    if (!this.#storageUp) this.#o.logger.info({}, 'collector spool replayed: ClickHouse takes inserts again');
+    this.#storageUp = true;
+    this.#retryMs = this.#o.retryInitialMs ?? 500;
+  }
+
+  /**
+   * Inserts a batch. A batch ClickHouse refuses as invalid is halved until the refused
+   * rows stand alone: only they are kept aside and dropped. If ClickHouse goes away
+   * half-way, the whole batch is retried later (the halves already in collapse: FINAL).
+   */
+  async #tryInsert(payload: string, rows: number): Promise<'inserted' | 'rejected' | 'retry'> {
+    const started = this.#clock.monotonic();
+    try {
+      await this.#o.insert(payload, rows);
+      this.#o.metrics.inserted(rows, this.#clock.monotonic() - started);
+      this.#inserted += rows;
+      return 'inserted';
+    } catch (err) {
+      this.#o.metrics.insertFailed(this.#clock.monotonic() - started);
+      if (isRetryableInsertError(err)) {
+        if (this.#storageUp) this.#o.logger.error({ code: 'COL_STORAGE_UNAVAILABLE', err, rows }, 'ClickHouse insert failed: spooling to disk until it recovers');
+        this.#storageUp = false;
+        this.#scheduleRetry();
+        return 'retry';
+      }
+      if (rows > 1) {
+        const lines = payload.split('\n');
+        const half = Math.ceil(lines.length / 2);
+        const first = await this.#tryInsert(lines.slice(0, half).join('\n'), half);
+        if (first === 'retry') return 'retry';
+        const second = await this.#tryInsert(lines.slice(half).join('\n'), lines.length - half);
+        return second === 'retry' ? 'retry' : first === 'inserted' && second === 'inserted' ? 'inserted' : 'rejected';
+      }
+      const kept = await this.#o.spool.keepRejected(payload, rows).catch(() => undefined);
+      this.#o.logger.error({ err, kept }, 'ClickHouse refused a row as invalid: dropped (kept aside when the spool had room)');
+      this.#drop(rows, 'rejected_by_storage');
+      return 'rejected';
+    }
+  }
+
+  async #spool(payload: string, rows: number): Promise<void> {
+    let stored: boolean;
+    try {
+      stored = await this.#o.spool.append(payload, rows);
+    } catch (err) {
+      this.#o.logger.error({ err, rows }, 'cannot write the collector spool: batch dropped');
+      this.#drop(rows, 'spool_error');
+      return;
+    }
+    if (stored) {
+      if (this.#droppingSpoolFull > 0) {
+        this.#o.logger.warn({ dropped: this.#droppingSpoolFull }, 'collector spool has room again');
+        this.#droppingSpoolFull = 0;
+      }
+      this.#o.metrics.spooled(rows);
+      this.#scheduleRetry();
+      return;
+    }
+    if (this.#droppingSpoolFull === 0) {
+      this.#o.logger.error({ code: 'COL_SPOOL_FULL', rows, spool_bytes: this.#o.spool.bytes, max_bytes: this.#o.spool.maxBytes }, 'collector spool full: dropping batches while ClickHouse is away');
+    }
+    this.#droppingSpoolFull += rows;
+    this.#drop(rows, 'spool_full');
+  }
+
+  #scheduleRetry(): void {
+    if (this.#retryTimer !== undefined || this.#stopped) return;
+    const wait = this.#retryMs;
+    this.#retryMs = Math.min(this.#retryMs * 2, this.#o.retryMaxMs ?? 30_000);
+    this.#retryTimer = unref(
+      setTimeout(() => {
+        this.#retryTimer = undefined;
+        this.#kick();
+      }, wait),
+    );
+  }
+
+  #drop(rows: number, reason: string): void {
+    this.#dropped += rows;
+    this.#o.metrics.dropped(rows, reason);
+  }
+
+  #resolveFlushes(): void {
+    if (this.#flushWaiters.length === 0) return;
+    this.#flushWaiters = this.#flushWaiters.filter((w) => {
+      if (w.target > this.#handled) return true;
+      w.resolve();
+      return false;
+    });
+  }
+}
+
+function unref(timer: NodeJS.Timeout): NodeJS.Timeout {
+  timer.unref();
+  return timer;
+}

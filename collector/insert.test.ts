@@ -1,0 +1,53 @@
+// The insert as a ClickHouse server sees it over HTTP: the batch string is the body as is
+// (serialised once), the statement names every column, the settings ride along. No server
+// runs here, so a local HTTP endpoint records the request.
+
+import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { test } from 'node:test';
+import { openClickHouse } from '../core/clickhouse.ts';
+import { configDefaults } from '../core/config.ts';
+import { clickHouseInsert, isRetryableInsertError } from './insert.ts';
+import { exchangeColumns, serializeRow, toExchangeRow } from './row.ts';
+import { syntheticRecord } from './synthetic.ts';
+
+test('HTTP insert: JSONCompactEachRow body sent as serialised, columns named, UTC and optimize_on_insert=0', async () => {
+  const seen: { url: string; body: string; auth: string | undefined }[] = [];
+  const server = createServer(async (req, res) => {
+    let body = '';
+    for await (const chunk of req) body += String(chunk);
+    seen.push({ url: req.url ?? '', body, auth: req.headers.authorization });
+    res.writeHead(200, { 'content-type': 'text/plain', 'x-clickhouse-summary': '{}' }).end('');
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as AddressInfo).port;
+  const store = await openClickHouse({ ...configDefaults.storage, cluster: undefined, clickhouse: `http://writer:secret@127.0.0.1:${port}/analytics` });
+  try {
+    const insert = await clickHouseInsert(store.client, `${store.database}.exchanges`, store.embedded);
+    const lines = [1, 2].map((i) => serializeRow(toExchangeRow(syntheticRecord(i), { content: 'none', retention_days: 30 })));
+    await insert(lines.join('\n'), 2);
+    assert.equal(seen.length, 1);
+    const url = new URL(seen[0]?.url ?? '', 'http://x');
+    assert.equal(url.searchParams.get('query'), `INSERT INTO analytics.exchanges (${exchangeColumns.join(', ')}) FORMAT JSONCompactEachRow`);
+    assert.equal(url.searchParams.get('session_timezone'), 'UTC');
+    assert.equal(url.searchParams.get('optimize_on_insert'), '0');
+    assert.equal(seen[0]?.body, `${lines.join('\n')}\n`);
+    assert.equal(seen[0]?.auth, `Basic ${Buffer.from('writer:secret').toString('base64')}`);
+  } finally {
+    await store.close();
+    await new Promise((r) => server.close(r));
+  }
+});
+
+test('only errors about the data are not retried', () => {
+  const cases: { err: unknown; retry: boolean }[] = [
+    { err: Object.assign(new Error('Cannot parse input'), { code: '27' }), retry: false },
+    { err: Object.assign(new Error('Type mismatch'), { code: '53' }), retry: false },
+    { err: Object.assign(new Error('Too many parts'), { code: '252' }), retry: true },
+    { err: Object.assign(new Error('Unknown table'), { code: '60' }), retry: true },
+    { err: Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }), retry: true },
+    { err: new Error('Timeout error.'), retry: true },
+  ];
+  for (const c of cases) assert.equal(isRetryableInsertError(c.err), c.retry, (c.err as Error).message);
+});

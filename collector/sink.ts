@@ -1,0 +1,44 @@
+// The ExchangeSink the router writes to in-process (and the ingest route feeds): turns a
+// record into its row with the workload's content mode and retention, serialises it
+// once, and queues it. Never blocks, never throws.
+
+import type { ExchangeRecord, ExchangeSink, WorkloadStorage } from '../schemas/index.ts';
+import type { BatchWriter, WriterLogger } from './batch-writer.ts';
+import type { CollectorMetrics, RecordSource } from './metrics.ts';
+import { serializeRow, toExchangeRow } from './row.ts';
+
+export interface CollectorSinkOptions {
+  readonly writer: BatchWriter;
+  /** The workload's storage settings; unknown workloads get the configured defaults. */
+  readonly storageFor: (workload: string) => WorkloadStorage;
+  readonly metrics: CollectorMetrics;
+  readonly logger: WriterLogger;
+}
+
+export interface CollectorSink extends ExchangeSink {
+  /** Like write, for a source other than the in-process router; false when dropped. */
+  take(record: ExchangeRecord, source: RecordSource): boolean;
+}
+
+export function createCollectorSink(options: CollectorSinkOptions): CollectorSink {
+  let unconvertible = 0;
+  const take = (record: ExchangeRecord, source: RecordSource): boolean => {
+    let line: string;
+    try {
+      line = serializeRow(toExchangeRow(record, options.storageFor(record.workload)));
+    } catch (err) {
+      // Only a record that breaks its own type gets here (e.g. an invalid ts).
+      if (unconvertible === 0) options.logger.error({ err, record_id: record.record_id }, 'exchange record cannot be stored: dropped');
+      unconvertible += 1;
+      options.metrics.dropped(1, 'invalid_record');
+      return false;
+    }
+    if (!options.writer.enqueue(line)) return false;
+    options.metrics.accepted(1, source);
+    return true;
+  };
+  return {
+    write: (record) => void take(record, 'router'),
+    take,
+  };
+}

@@ -1,0 +1,69 @@
+// The embedded ClickHouse for tests: chDB binds one data folder per process and node:test
+// runs each test file in its own process, so each file gets one temporary folder and one
+// shared store; tests isolate themselves by database name. A test needing the engine
+// fails, never skips, when it is missing.
+
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after } from 'node:test';
+import { migrate, openClickHouse, type ClickHouseStore } from '../../core/index.ts';
+import type { StorageConfig } from '../../schemas/index.ts';
+
+let shared: Promise<ClickHouseStore> | undefined;
+
+// Registered when a test file imports this helper: a root hook, after all its tests.
+after(async () => {
+  if (shared !== undefined) await (await shared).close();
+});
+
+/** A folder of its own under the OS temp dir. */
+export function tempDir(prefix: string): string {
+  return mkdtempSync(join(tmpdir(), `warmpath-${prefix}-`));
+}
+
+export function embeddedStorage(dataDir: string, extra: Partial<StorageConfig> = {}): StorageConfig {
+  return {
+    clickhouse: `embedded:${join(dataDir, 'clickhouse')}`,
+    database: 'warmpath',
+    cluster: undefined,
+    spool_dir: join(dataDir, 'spool'),
+    spool_max_mb: 64,
+    batch_max_rows: 1000,
+    batch_max_delay_ms: 20,
+    queue_max_rows: 10_000,
+    ...extra,
+  };
+}
+
+/** This file's embedded store (opened once, closed after the file's tests). */
+export function testStore(): Promise<ClickHouseStore> {
+  if (shared === undefined) {
+    const dir = tempDir('chdb');
+    shared = openClickHouse(embeddedStorage(dir));
+  }
+  return shared;
+}
+
+/** A fresh database in this file's store, with the migrations applied. */
+export async function testDatabase(name: string): Promise<ClickHouseStore> {
+  const store = await testStore();
+  await migrate(store.client, { database: name, cluster: undefined });
+  return { ...store, database: name };
+}
+
+export async function rows<T = Record<string, unknown>>(store: ClickHouseStore, query: string, params: Record<string, unknown> = {}): Promise<T[]> {
+  const result = await store.client.query({ query, format: 'JSONEachRow', query_params: params });
+  return result.json<T>();
+}
+
+/** Polls until `query`'s single `n` reaches `want` (inserts are asynchronous to writes). */
+export async function waitForCount(store: ClickHouseStore, query: string, want: number, timeoutMs = 10_000): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const [row] = await rows<{ n: string | number }>(store, query);
+    const n = Number(row?.n ?? 0);
+    if (n >= want || Date.now() > deadline) return n;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
