@@ -3,12 +3,14 @@
 
 import { pino, type Logger } from 'pino';
 import { buildAdminApp, ConfigError, createTelemetry, systemClock, systemRandom, sleep, parseListen } from '../core/index.ts';
-import type { ClickHouseStore, Clock, Random } from '../core/index.ts';
+import type { ClickHouseStore, Clock, Random, Telemetry } from '../core/index.ts';
 import { createCollectorMetrics, createRemoteSink, type InsertBatch } from '../collector/index.ts';
 import { createProviderClients } from '../providers/index.ts';
-import { buildRouteTable, buildRouterApp, everyCertifiedRouteEligible } from '../router/index.ts';
-import type { EligibilitySource } from '../router/index.ts';
-import type { Config, ExchangeRecord, ExchangeSink } from '../schemas/index.ts';
+import { buildRouteTable, buildRouterApp, createFeedEligibility, createShadowMirror, everyCertifiedRouteEligible, startFeedPoller } from '../router/index.ts';
+import type { EligibilitySource, ShadowMirror } from '../router/index.ts';
+import type { Config, EligibilityFeed, ExchangeRecord, ExchangeSink } from '../schemas/index.ts';
+import { startEvaluation, type Evaluation } from './evaluation.ts';
+import { routeRows } from './routes.ts';
 import { startStorage, type StorageRuntime } from './storage.ts';
 
 export interface RunningServices {
@@ -16,6 +18,11 @@ export interface RunningServices {
   readonly adminUrl: string;
   /** The collector and its store when this process owns storage (`start` without a given sink). */
   readonly storage: StorageRuntime | undefined;
+  /** The in-process evaluator (`start` with storage). */
+  readonly evaluation: Evaluation | undefined;
+  /** Where failover decisions come from: the evaluator's feed, or a polled one. */
+  readonly eligibility: EligibilitySource;
+  readonly shadow: ShadowMirror;
   /** Stops accepting, lets in-flight requests finish within the grace period, then closes. */
   close(): Promise<void>;
 }
@@ -38,6 +45,10 @@ export interface ServeOptions {
   readonly store?: ClickHouseStore;
   /** Wraps the collector's insert (tests make ClickHouse fail for a while). */
   readonly wrapInsert?: (insert: InsertBatch) => InsertBatch;
+  /** The process's telemetry (the CLI starts the SDK); tests get private providers. */
+  readonly telemetry?: Telemetry;
+  /** Run the evaluator in this process when it owns storage (default true). */
+  readonly evaluate?: boolean;
 }
 
 /** Keeps the newest records in memory; the collector replaces it once storage is wired. */
@@ -69,7 +80,7 @@ export async function serve(config: Config, options: ServeOptions = {}): Promise
       `${config.source}: /server/collector_url is required by \`warmpath router\` (where its exchange records go); or run \`warmpath start\` to store them in this process`,
     ]);
   }
-  const telemetry = createTelemetry({ serviceName: config.telemetry.service_name });
+  const telemetry = options.telemetry ?? createTelemetry({ serviceName: config.telemetry.service_name, otlpEndpoint: config.telemetry.otlp_endpoint });
   let storage: StorageRuntime | undefined;
   let remote: ReturnType<typeof createRemoteSink> | undefined;
   let sink: ExchangeSink;
@@ -108,23 +119,66 @@ export async function serve(config: Config, options: ServeOptions = {}): Promise
   const table = buildRouteTable(config, clients, clock);
   let routerListening = false;
 
-  const router = buildRouterApp({
-    config,
+  const shadow = createShadowMirror({
     table,
+    workloads: Object.keys(config.workloads).map((name) => table.forWorkload(name)),
     sink,
-    eligibility: options.eligibility ?? everyCertifiedRouteEligible,
     clock,
     random,
     meter: telemetry.meter,
     logger,
+    tracer: telemetry.tracer,
   });
   const admin = buildAdminApp({
     listen: config.server.admin_listen,
     adminToken: config.server.admin_token,
     bodyLimitBytes: config.server.body_limit_bytes,
     telemetry,
-    readiness: [{ name: 'router', ready: () => routerListening }],
+    readiness: [
+      { name: 'router', ready: () => routerListening },
+      { name: 'evaluator', ready: () => evaluation?.ready() ?? true },
+    ],
     logger,
+  });
+  let evaluation: Evaluation | undefined;
+  let poller: { stop(): Promise<void> } | undefined;
+  let eligibility: EligibilitySource;
+  let currentFeed: () => EligibilityFeed | undefined = () => undefined;
+  if (options.eligibility !== undefined) {
+    eligibility = options.eligibility;
+  } else if (storage !== undefined && options.evaluate !== false) {
+    const feed = createFeedEligibility({ graceMs: config.server.feed_grace_ms, clock, logger, meter: telemetry.meter });
+    evaluation = await startEvaluation(config, storage.store, admin, { clock, logger });
+    evaluation.publisher.subscribe((published) => feed.update(published));
+    eligibility = feed;
+    currentFeed = () => evaluation?.publisher.current;
+  } else if (mode === 'router' && config.server.feed_url !== undefined) {
+    const feed = createFeedEligibility({ graceMs: config.server.feed_grace_ms, clock, logger, meter: telemetry.meter });
+    poller = startFeedPoller({ url: config.server.feed_url, adminToken: config.server.admin_token, target: feed, logger });
+    eligibility = feed;
+    currentFeed = () => feed.current();
+  } else {
+    if (mode === 'router') logger.warn('no server.feed_url: failover goes to every certified secondary, without parity gating');
+    eligibility = everyCertifiedRouteEligible;
+  }
+  admin.get('/v1/routes', async () =>
+    routeRows(config, currentFeed(), {
+      breaker: (route) => table.routes.get(route)?.breaker.state ?? 'unknown',
+      shadowSpendToday: (workload) => shadow.spendToday(workload),
+    }),
+  );
+
+  const router = buildRouterApp({
+    config,
+    table,
+    sink,
+    eligibility,
+    clock,
+    random,
+    meter: telemetry.meter,
+    logger,
+    shadow,
+    tracer: telemetry.tracer,
   });
   const closeSink = async (): Promise<void> => {
     await storage?.close();
@@ -147,6 +201,8 @@ export async function serve(config: Config, options: ServeOptions = {}): Promise
   } catch (err) {
     await clients.close();
     await closeSink();
+    await evaluation?.stop();
+    await poller?.stop();
     await telemetry.shutdown();
     throw err;
   }
@@ -157,14 +213,18 @@ export async function serve(config: Config, options: ServeOptions = {}): Promise
     routerUrl,
     adminUrl,
     storage,
+    evaluation,
+    eligibility,
+    shadow,
     close: () =>
       (closing ??= (async () => {
         routerListening = false;
-        const grace = new AbortController();
-        const drained = router.close().then(() => true);
-        const inTime = await Promise.race([drained, sleep(config.server.shutdown_grace_ms, grace.signal).then(() => false, () => true)]);
-        grace.abort();
+        const inTime = await withinGrace(router.close(), config.server.shutdown_grace_ms);
         if (!inTime) logger.warn({ grace_ms: config.server.shutdown_grace_ms }, 'in-flight requests did not finish within the grace period');
+        // Shadow calls still running are recorded before the sink closes; queued ones were dropped.
+        await withinGrace(shadow.drain(), config.server.shutdown_grace_ms);
+        await poller?.stop();
+        await evaluation?.stop();
         await admin.close();
         // Records of the requests (and ingest bodies) just finished are flushed before storage closes.
         await closeSink();
@@ -172,4 +232,14 @@ export async function serve(config: Config, options: ServeOptions = {}): Promise
         await telemetry.shutdown();
       })()),
   };
+}
+
+/** Whether `work` settled within `ms`; the timer never outlives the wait. */
+async function withinGrace(work: Promise<unknown>, ms: number): Promise<boolean> {
+  const grace = new AbortController();
+  try {
+    return await Promise.race([work.then(() => true), sleep(ms, grace.signal).then(() => false)]);
+  } finally {
+    grace.abort();
+  }
 }

@@ -29,6 +29,7 @@ import {
 const orphanWaitMs = 5 * 60_000;
 const excerptChars = 240;
 const watermarkKey = 'watermark';
+const lastRunKey = 'last_run';
 
 export interface EvaluatorDeps {
   readonly config: Config;
@@ -49,6 +50,8 @@ export interface Evaluator {
   /** Restores the watermark and the last known eligibility from the store. */
   restore(): Promise<void>;
   runOnce(): Promise<RunSummary>;
+  /** Epoch ms of the last completed run, undefined before the first. */
+  lastRun(): number | undefined;
   /** Runs every `evaluator.interval`; a failing run is logged and retried next interval. */
   start(): void;
   stop(): Promise<void>;
@@ -75,6 +78,7 @@ export function createEvaluator(deps: EvaluatorDeps): Evaluator {
   let watermark: Watermark = startOfTime;
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<unknown> | undefined;
+  let lastRunAt: number | undefined;
 
   function parityOptions(workload: WorkloadConfig, noise: NoiseBaseline | undefined) {
     const p = workload.parity;
@@ -245,10 +249,21 @@ export function createEvaluator(deps: EvaluatorDeps): Evaluator {
     };
   }
 
-  async function runOnce(): Promise<RunSummary> {
+  // Runs never overlap: a run asked for while one is going waits for it.
+  let chain: Promise<unknown> = Promise.resolve();
+  function runOnce(): Promise<RunSummary> {
+    const run = chain.then(runNow, runNow);
+    chain = run.catch(() => undefined);
+    return run;
+  }
+
+  async function runNow(): Promise<RunSummary> {
     const now = clock.now();
     const { scored, twins } = await scoreNew(now);
     const changes = await assessAll(now);
+    // A heartbeat the dashboards' "feed stale" alert reads.
+    await store.writeState(lastRunKey, chTime(now));
+    lastRunAt = now;
     return { scored, twins, changes };
   }
 
@@ -262,6 +277,7 @@ export function createEvaluator(deps: EvaluatorDeps): Evaluator {
       }
     },
     runOnce,
+    lastRun: () => lastRunAt,
     start() {
       const tick = (): void => {
         running = runOnce()

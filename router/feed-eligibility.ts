@@ -18,6 +18,8 @@ export interface FeedEligibility extends EligibilitySource {
   /** A feed arrived or was confirmed unchanged (HTTP 304) at `clock.now()`. */
   update(feed: EligibilityFeed | undefined): void;
   freshness(): FeedFreshness;
+  /** The last feed received, whatever its freshness. */
+  current(): EligibilityFeed | undefined;
 }
 
 export function createFeedEligibility(options: { graceMs: number; clock: Clock; logger: FastifyBaseLogger; meter: Meter }): FeedEligibility {
@@ -60,6 +62,7 @@ export function createFeedEligibility(options: { graceMs: number; clock: Clock; 
       announce(freshness());
     },
     freshness,
+    current: () => feed,
     snapshot() {
       const state = freshness();
       if (state !== announced) announce(state);

@@ -1,0 +1,14 @@
+export { createEvaluator } from './evaluator.ts';
+export type { Evaluator, EvaluatorDeps, RunSummary } from './evaluator.ts';
+export { createEvaluatorStore } from './store.ts';
+export type { EvaluatorStore, StoreTarget } from './store.ts';
+export { FeedPublisher, registerFeedRoute } from './feed.ts';
+export type { FeedListener } from './feed.ts';
+export { createAlertSender } from './alerts.ts';
+export type { AlertSender, EligibilityChange } from './alerts.ts';
+export { assess } from './assessment.ts';
+export type { Assessment, RouteWindow } from './assessment.ts';
+export { nextState } from './hysteresis.ts';
+export type { RouteState, Transition } from './hysteresis.ts';
+export { wilsonLowerBound } from './wilson.ts';
+export { measureScoringThroughput } from './scorers/throughput.ts';
