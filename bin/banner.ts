@@ -39,3 +39,14 @@ warmpath collector is running
 Stop with Ctrl-C (queued records are flushed first).
 `;
 }
+
+export function evaluatorBanner(adminUrl: string): string {
+  return `
+warmpath evaluator is running
+  feed       GET ${adminUrl}/v1/eligibility   (ETag, ?wait=SECONDS long-poll; routers set server.feed_url to this)
+  routes     GET ${adminUrl}/v1/routes
+  admin      ${adminUrl}   (/healthz /readyz /metrics)
+
+Stop with Ctrl-C.
+`;
+}

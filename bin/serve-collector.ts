@@ -4,7 +4,7 @@
 
 import type { Logger } from 'pino';
 import { buildAdminApp, createTelemetry, parseListen } from '../core/index.ts';
-import type { ClickHouseStore } from '../core/index.ts';
+import type { ClickHouseStore, Telemetry } from '../core/index.ts';
 import type { InsertBatch } from '../collector/index.ts';
 import type { Config } from '../schemas/index.ts';
 import { createLogger } from './serve.ts';
@@ -20,11 +20,12 @@ export interface CollectorServeOptions {
   readonly logger?: Logger;
   readonly store?: ClickHouseStore;
   readonly wrapInsert?: (insert: InsertBatch) => InsertBatch;
+  readonly telemetry?: Telemetry;
 }
 
 export async function serveCollector(config: Config, options: CollectorServeOptions = {}): Promise<RunningCollector> {
   const logger = options.logger ?? createLogger(config);
-  const telemetry = createTelemetry({ serviceName: config.telemetry.service_name });
+  const telemetry = options.telemetry ?? createTelemetry({ serviceName: config.telemetry.service_name, otlpEndpoint: config.telemetry.otlp_endpoint });
   let storage: StorageRuntime;
   try {
     storage = await startStorage(config, {

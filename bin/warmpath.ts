@@ -3,19 +3,23 @@
 // (invalid config included), 2 usage error.
 
 import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig } from '../core/index.ts';
+import { ConfigError, loadConfig, startProcessTelemetry, type Telemetry } from '../core/index.ts';
 import type { Config } from '../schemas/index.ts';
 import { certificationMatrix, formatMatrix } from './certify.ts';
 import { serve } from './serve.ts';
 import { serveCollector } from './serve-collector.ts';
 import { runMigrate } from './migrate.ts';
-import { collectorBanner, startBanner } from './banner.ts';
+import { collectorBanner, evaluatorBanner, startBanner } from './banner.ts';
+import { runRoutes } from './routes-cli.ts';
+import { serveEvaluator } from './serve-evaluator.ts';
 import packageJson from '../package.json' with { type: 'json' };
 
 const verbs: Readonly<Record<string, string>> = {
   start: 'run router, collector and evaluator in one process (embedded ClickHouse by default)',
   router: 'run the routing proxy (and its admin listener) alone; records go to server.collector_url',
   collector: 'run the collector alone: POST /v1/exchanges on the admin listener, batches into ClickHouse',
+  evaluator: 'run the evaluator alone against ClickHouse; publishes GET /v1/eligibility for routers',
+  routes: 'print each workload x route: role, eligible and why, samples, pass rate, noise floor, breaker, spend',
   migrate: 'apply the ClickHouse migrations (also done by start and collector) and print what ran',
   certify: 'print the workload x route policy certification matrix, each refusal with its reason',
 };
@@ -31,6 +35,7 @@ ${Object.entries(verbs)
 
 Options:
   --config FILE   configuration file (default: warmpath.yaml)
+  --json          (routes) print JSON instead of a table
   --help          show this help
   --version       print the version
 `;
@@ -45,6 +50,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         config: { type: 'string', short: 'c', default: 'warmpath.yaml' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
+        json: { type: 'boolean' },
       },
     });
   } catch (err) {
@@ -84,17 +90,28 @@ export async function main(argv: readonly string[]): Promise<number> {
     case 'start':
     case 'router':
       return runUntilSignal(config, async () => {
-        const services = await serve(config, { mode: verb });
+        const services = await serve(config, { mode: verb, telemetry: processTelemetry(config) });
         return { close: services.close, banner: startBanner(config, services.routerUrl, services.adminUrl, services.storage?.store.location) };
       });
     case 'collector':
       return runUntilSignal(config, async () => {
-        const running = await serveCollector(config);
+        const running = await serveCollector(config, { telemetry: processTelemetry(config) });
         return { close: running.close, banner: collectorBanner(running.adminUrl, running.storage.store.location) };
       });
+    case 'evaluator':
+      return runUntilSignal(config, async () => {
+        const running = await serveEvaluator(config, { telemetry: processTelemetry(config) });
+        return { close: running.close, banner: evaluatorBanner(running.adminUrl) };
+      });
+    case 'routes':
+      return runRoutes(config, values.json === true);
     default:
       return 2;
   }
+}
+
+function processTelemetry(config: Config): Telemetry {
+  return startProcessTelemetry({ serviceName: config.telemetry.service_name, otlpEndpoint: config.telemetry.otlp_endpoint });
 }
 
 async function runUntilSignal(config: Config, start: () => Promise<{ close(): Promise<void>; banner: string }>): Promise<number> {

@@ -1,0 +1,107 @@
+// `warmpath evaluator` and `warmpath routes` as a user runs them: separate processes on an
+// embedded store in a temporary folder.
+
+import assert from 'node:assert/strict';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { stringify } from 'yaml';
+import { route } from './helpers/warmpath.ts';
+
+const cli = new URL('../bin/warmpath.ts', import.meta.url).pathname;
+
+function writeConfig(extra: Record<string, unknown> = {}): string {
+  const dir = mkdtempSync(join(tmpdir(), 'warmpath-cli-eval-'));
+  const file = join(dir, 'warmpath.yaml');
+  writeFileSync(
+    file,
+    stringify({
+      server: { listen: '127.0.0.1:0', admin_listen: '127.0.0.1:0' },
+      storage: { clickhouse: `embedded:${join(dir, 'data')}` },
+      telemetry: { log_level: 'silent' },
+      providers: { sim: { kind: 'simulated' } },
+      routes: { a: route('sim', 'a'), b: route('sim', 'b'), far: route('sim', 'far', { policy: { region: 'eu', retention_days: 0, logs_prompts: false, data_classes: [], tools: true } }) },
+      workloads: { support: { primary: 'a', secondaries: ['b', 'far'], requires: { regions: ['us'] } } },
+      evaluator: { interval: '1s' },
+      ...extra,
+    }),
+  );
+  return file;
+}
+
+async function startProcess(args: string[], pattern: RegExp): Promise<{ child: ChildProcess; match: RegExpExecArray }> {
+  const child = spawn(process.execPath, [cli, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  const match = await new Promise<RegExpExecArray>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no banner: ${out}`)), 30_000);
+    const onData = (d: Buffer): void => {
+      out += d.toString();
+      const m = pattern.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m);
+      }
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`exited ${code}: ${out}`)));
+  });
+  return { child, match };
+}
+
+async function stop(child: ChildProcess): Promise<number | null> {
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  child.kill('SIGTERM');
+  return exited;
+}
+
+test('warmpath evaluator publishes the feed on its admin listener', async () => {
+  const { child, match } = await startProcess(['evaluator', '--config', writeConfig()], /admin\s+(http:\/\/[\d.:]+)/);
+  try {
+    const admin = match[1] as string;
+    let feed: { routes: { route: string; eligible: boolean; reasons: string[] }[] } | undefined;
+    for (let i = 0; i < 100 && feed === undefined; i++) {
+      const res = await fetch(`${admin}/v1/eligibility`);
+      if (res.status === 200) feed = (await res.json()) as typeof feed;
+      else await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.ok(feed !== undefined, 'a feed within 10 s');
+    assert.deepEqual(feed.routes.map((r) => r.route), ['a', 'b', 'far']);
+    assert.match(feed.routes[2]?.reasons.join('; ') ?? '', /not certified: region eu not in \[us\]/);
+    assert.equal((await fetch(`${admin}/readyz`)).status, 200);
+    assert.equal(await stop(child), 0);
+  } finally {
+    child.kill('SIGKILL');
+  }
+});
+
+test('warmpath routes prints the table of a running warmpath start', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'warmpath-cli-routes-'));
+  const probe = spawnSync(process.execPath, ['-e', "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})"], { encoding: 'utf8' });
+  const adminPort = Number(probe.stdout.trim());
+  const file = writeConfig({ server: { listen: '127.0.0.1:0', admin_listen: `127.0.0.1:${adminPort}` }, storage: { clickhouse: `embedded:${join(dir, 'data')}` } });
+  const { child } = await startProcess(['start', '--config', file], /warmpath is running/);
+  try {
+    let table = '';
+    for (let i = 0; i < 50 && !/support\s+b\s+secondary\s+no/.test(table); i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      table = spawnSync(process.execPath, [cli, 'routes', '--config', file], { encoding: 'utf8' }).stdout;
+    }
+    assert.match(table, /^WORKLOAD\s+ROUTE\s+ROLE\s+ELIGIBLE\s+SAMPLES/);
+    assert.match(table, /support\s+a\s+primary\s+serving/);
+    assert.match(table, /support\s+b\s+secondary\s+no\s+0\s.*closed.*cold: 0 samples in 1h < 50/);
+    const json = JSON.parse(spawnSync(process.execPath, [cli, 'routes', '--json', '--config', file], { encoding: 'utf8' }).stdout) as { route: string; breaker: string }[];
+    assert.deepEqual(json.map((r) => [r.route, r.breaker]), [['a', 'closed'], ['b', 'closed'], ['far', 'closed']]);
+    assert.equal(await stop(child), 0);
+  } finally {
+    child.kill('SIGKILL');
+  }
+});
+
+test('warmpath routes says so when nothing is running', () => {
+  const r = spawnSync(process.execPath, [cli, 'routes', '--config', writeConfig({ server: { admin_listen: '127.0.0.1:9' } })], { encoding: 'utf8' });
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /cannot reach http:\/\/127\.0\.0\.1:9\/v1\/routes/);
+});
