@@ -86,5 +86,7 @@ export function assess(certification: Certification, window: RouteWindow, parity
   if (!healthy) reasons.push(`unhealthy: shadow error rate ${pct(errorRate as number)} > ${pct(parity.max_error_rate)}`);
 
   const eligible = certification.certified && warm && parityOk && healthy;
-  return { certified: certification.certified, warm, parity: parityOk, healthy, eligible, reasons, passRate, lowerBound, errorRate, failingChecks };
+  // An uncertified route never gets shadow traffic: only the policy explains why it is out.
+  const shown = certification.certified ? reasons : reasons.filter((r) => r.startsWith('not certified'));
+  return { certified: certification.certified, warm, parity: parityOk, healthy, eligible, reasons: shown, passRate, lowerBound, errorRate, failingChecks };
 }

@@ -27,6 +27,8 @@ import {
 
 /** A shadow whose primary is not stored yet is waited for this long, then skipped. */
 const orphanWaitMs = 5 * 60_000;
+
+type PrimaryTypical = { readonly latencyMs: number | undefined; readonly ttftMs: number | undefined };
 const excerptChars = 240;
 const watermarkKey = 'watermark';
 const lastRunKey = 'last_run';
@@ -80,9 +82,10 @@ export function createEvaluator(deps: EvaluatorDeps): Evaluator {
   let running: Promise<unknown> | undefined;
   let lastRunAt: number | undefined;
 
-  function parityOptions(workload: WorkloadConfig, noise: NoiseBaseline | undefined) {
+  function parityOptions(workload: WorkloadConfig, noise: NoiseBaseline | undefined, primaryTypical: PrimaryTypical | undefined) {
     const p = workload.parity;
     return {
+      ...(primaryTypical === undefined ? {} : { primaryTypical }),
       lengthRatio: p.length_ratio,
       latencyRatioMax: p.latency_ratio_max,
       ttftRatioMax: p.ttft_ratio_max,
@@ -92,14 +95,14 @@ export function createEvaluator(deps: EvaluatorDeps): Evaluator {
     };
   }
 
-  function score(c: CandidatePair, noise: NoiseBaseline | undefined): ParityRow | undefined {
+  function score(c: CandidatePair, noise: NoiseBaseline | undefined, typical?: ReadonlyMap<string, PrimaryTypical>): ParityRow | undefined {
     const workload = config.workloads[c.workload];
     if (workload === undefined) return undefined;
     const request = parseRequest(c.p_request_json);
     const pairRequest: PairRequest = { responseFormat: request?.response_format, tools: request?.tools };
     const primary = answerOf(c.p_response_json, c.p_latency_ms, c.p_ttft_ms, c.p_output_tokens, c.p_finish_reason);
     const shadow = answerOf(c.response_json, c.latency_ms, c.ttft_ms, c.output_tokens, c.finish_reason);
-    const verdict = scorePair(primary, shadow, pairRequest, parityOptions(workload, noise));
+    const verdict = scorePair(primary, shadow, pairRequest, parityOptions(workload, noise, typical?.get(`${c.workload}\u0000${c.stream}`)));
     return {
       record_id: c.record_id,
       pair_id: c.pair_id,
@@ -145,7 +148,10 @@ export function createEvaluator(deps: EvaluatorDeps): Evaluator {
     const twinRows = ready.filter((c) => c.kind === 'twin').flatMap((c) => score(c, undefined) ?? []);
     await store.insertParity(twinRows);
     const baselines = await noiseBaselines(now);
-    const shadowRows = ready.filter((c) => c.kind === 'shadow').flatMap((c) => score(c, baselines.get(c.workload)) ?? []);
+    const typical = new Map(
+      (await store.primaryLatency(now, windows)).map((t) => [`${t.workload}\u0000${t.stream}`, { latencyMs: t.latency_ms, ttftMs: t.ttft_ms ?? undefined }]),
+    );
+    const shadowRows = ready.filter((c) => c.kind === 'shadow').flatMap((c) => score(c, baselines.get(c.workload), typical) ?? []);
     await store.insertParity(shadowRows);
     if (next !== watermark) {
       watermark = next;

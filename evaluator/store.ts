@@ -25,6 +25,7 @@ export interface CandidatePair {
   readonly workload: string;
   readonly route: string;
   readonly outcome: string;
+  readonly stream: boolean;
   readonly latency_ms: number;
   readonly ttft_ms: number | null;
   readonly output_tokens: number;
@@ -144,7 +145,7 @@ export function createEvaluatorStore(target: StoreTarget) {
       return rows<CandidatePair>(
         target,
         `WITH fresh AS (
-           SELECT record_id, kind, pair_id, ts, workload, route, outcome, latency_ms, ttft_ms, output_tokens,
+           SELECT record_id, kind, pair_id, ts, workload, route, outcome, stream, latency_ms, ttft_ms, output_tokens,
                   finish_reason, response_json, retention_days, inserted_at
            FROM ${db}.exchanges FINAL
            WHERE kind IN ('shadow', 'twin') AND (inserted_at, record_id) > ({since:DateTime64(3)}, {sinceId:String})
@@ -158,6 +159,19 @@ export function createEvaluatorStore(target: StoreTarget) {
            ON p.record_id = s.pair_id
          ORDER BY s.inserted_at, s.record_id`,
         { since: since.insertedAt, sinceId: since.recordId, limit },
+      );
+    },
+
+    /** The primaries' median latency and TTFT per workload and stream mode, within each window. */
+    primaryLatency(nowMs: number, windows: Readonly<Record<string, number>>): Promise<{ workload: string; stream: boolean; latency_ms: number; ttft_ms: number | null }[]> {
+      return rows(
+        target,
+        `SELECT workload, stream, quantile(0.5)(latency_ms) AS latency_ms, quantileIf(0.5)(ttft_ms, isNotNull(ttft_ms)) AS ttft_ms
+         FROM ${db}.exchanges FINAL
+         WHERE kind = 'primary' AND outcome = 'ok' AND has(mapKeys({windows:Map(String, UInt64)}), workload)
+           AND ts >= {now:DateTime64(3)} - toIntervalMillisecond({windows:Map(String, UInt64)}[workload])
+         GROUP BY workload, stream`,
+        { now: chTime(nowMs), windows },
       );
     },
 

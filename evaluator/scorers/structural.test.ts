@@ -24,7 +24,7 @@ import {
   toolCallsCheck,
   ttftCheck,
 } from './structural.ts';
-import type { Answer, PairRequest } from './types.ts';
+import type { Answer, PairRequest, ParityOptions } from './types.ts';
 
 interface Case {
   readonly name: string;
@@ -33,6 +33,7 @@ interface Case {
   readonly shadow: Answer;
   readonly request?: PairRequest;
   /** undefined: not applicable; else pass and a substring of the detail. */
+  readonly options?: Partial<ParityOptions>;
   readonly want: { readonly pass: boolean; readonly detail: string } | undefined;
 }
 
@@ -108,13 +109,16 @@ const cases: readonly Case[] = [
   { name: 'latency: 1.5× within 2', check: latencyCheck, primary: answer({ latencyMs: 800 }), shadow: answer({ latencyMs: 1200 }), want: { pass: true, detail: 'ratio 1.50 ≤ 2' } },
   { name: 'latency: 3× over 2', check: latencyCheck, primary: answer({ latencyMs: 500 }), shadow: answer({ latencyMs: 1500 }), want: { pass: false, detail: 'ratio 3.00 > 2' } },
   { name: 'latency: sub-millisecond primary counts as 1 ms', check: latencyCheck, primary: answer({ latencyMs: 0.2 }), shadow: answer({ latencyMs: 1.5 }), want: { pass: true, detail: 'ratio 1.50' } },
+  { name: 'latency: a fast paired primary does not fail a shadow as fast as the primary usually is', check: latencyCheck, primary: answer({ latencyMs: 60 }), shadow: answer({ latencyMs: 300 }), options: { primaryTypical: { latencyMs: 250, ttftMs: undefined } }, want: { pass: true, detail: 'latency 300 ms vs primary median 250 ms, ratio 1.20' } },
+  { name: 'latency: slower than 2× the primary median fails', check: latencyCheck, primary: answer({ latencyMs: 900 }), shadow: answer({ latencyMs: 600 }), options: { primaryTypical: { latencyMs: 250, ttftMs: undefined } }, want: { pass: false, detail: 'ratio 2.40 > 2' } },
+  { name: 'ttft: compared with the primary median TTFT when known', check: ttftCheck, primary: answer({ ttftMs: 20 }), shadow: answer({ ttftMs: 90 }), options: { primaryTypical: { latencyMs: undefined, ttftMs: 80 } }, want: { pass: true, detail: 'ttft 90 ms vs primary median 80 ms' } },
   { name: 'ttft: only one side streamed', check: ttftCheck, primary: answer({ ttftMs: 200 }), shadow: answer({ ttftMs: null }), want: undefined },
   { name: 'ttft: 4× slower first token', check: ttftCheck, primary: answer({ ttftMs: 150 }), shadow: answer({ ttftMs: 600 }), want: { pass: false, detail: 'ttft 600 ms vs 150 ms, ratio 4.00 > 2' } },
 ];
 
 for (const c of cases) {
   test(c.name, () => {
-    const got = c.check(c.primary, c.shadow, c.request ?? TEXT, OPTIONS);
+    const got = c.check(c.primary, c.shadow, c.request ?? TEXT, { ...OPTIONS, ...c.options });
     if (c.want === undefined) {
       assert.equal(got, undefined);
       return;

@@ -197,9 +197,9 @@ export const lengthCheck: StructuralCheck = (primary, shadow, _request, options)
 };
 
 // Sub-millisecond primaries would make any ratio explode: the denominator is at least 1 ms.
-function ratioCheck(check: CheckName, what: string, p: number, s: number, maxRatio: number): CheckResult {
+function ratioCheck(check: CheckName, what: string, p: number, s: number, maxRatio: number, typical: boolean): CheckResult {
   const ratio = s / Math.max(p, 1);
-  const detail = `${what} ${Math.round(s)} ms vs ${Math.round(p)} ms, ratio ${ratio.toFixed(2)}`;
+  const detail = `${what} ${Math.round(s)} ms vs ${typical ? 'primary median ' : ''}${Math.round(p)} ms, ratio ${ratio.toFixed(2)}`;
   const score = ratio <= 1 ? 1 : 1 / ratio;
   return ratio <= maxRatio
     ? result(check, true, `${detail} ≤ ${maxRatio}`, score)
@@ -212,14 +212,18 @@ function usableMs(ms: number | null): ms is number {
 
 /** Total latency ratio shadow/primary within options.latencyRatioMax. */
 export const latencyCheck: StructuralCheck = (primary, shadow, _request, options) => {
-  if (!usableMs(primary.latencyMs) || !usableMs(shadow.latencyMs)) return undefined;
-  return ratioCheck('latency', 'latency', primary.latencyMs, shadow.latencyMs, options.latencyRatioMax);
+  const typical = options.primaryTypical?.latencyMs;
+  const reference = usableMs(typical ?? null) ? (typical as number) : primary.latencyMs;
+  if (!usableMs(reference) || !usableMs(shadow.latencyMs)) return undefined;
+  return ratioCheck('latency', 'latency', reference, shadow.latencyMs, options.latencyRatioMax, reference === typical);
 };
 
 /** Time-to-first-token ratio, only when both sides streamed and recorded it. */
 export const ttftCheck: StructuralCheck = (primary, shadow, _request, options) => {
   if (!usableMs(primary.ttftMs) || !usableMs(shadow.ttftMs)) return undefined;
-  return ratioCheck('ttft', 'ttft', primary.ttftMs, shadow.ttftMs, options.ttftRatioMax);
+  const typical = options.primaryTypical?.ttftMs;
+  const reference = usableMs(typical ?? null) ? (typical as number) : primary.ttftMs;
+  return ratioCheck('ttft', 'ttft', reference, shadow.ttftMs, options.ttftRatioMax, reference === typical);
 };
 
 /** Every structural check, in verdict order. */

@@ -58,6 +58,12 @@ export interface ParityOptions {
   /** Undefined, or too few twins: the fixed threshold applies and the verdict says so. */
   readonly noise: NoiseBaseline | undefined;
   readonly minTwins: number;
+  /**
+   * The primary's median latency and TTFT over the window, when known. Latency checks then
+   * compare a shadow with what the primary typically takes, not with the one paired call
+   * (two independent draws from long-tailed distributions fail a fixed ratio too often).
+   */
+  readonly primaryTypical?: { readonly latencyMs: number | undefined; readonly ttftMs: number | undefined };
 }
 
 export interface PairVerdict {
