@@ -12,6 +12,7 @@ import { runMigrate } from './migrate.ts';
 import { collectorBanner, evaluatorBanner, startBanner } from './banner.ts';
 import { runRoutes } from './routes-cli.ts';
 import { serveEvaluator } from './serve-evaluator.ts';
+import { dashboardsHelp, dashboardsOptions, runDashboards } from './dashboards.ts';
 import packageJson from '../package.json' with { type: 'json' };
 
 const verbs: Readonly<Record<string, string>> = {
@@ -22,6 +23,7 @@ const verbs: Readonly<Record<string, string>> = {
   routes: 'print each workload x route: role, eligible and why, samples, pass rate, noise floor, breaker, spend',
   migrate: 'apply the ClickHouse migrations (also done by start and collector) and print what ran',
   certify: 'print the workload x route policy certification matrix, each refusal with its reason',
+  dashboards: 'write (--out DIR) and/or upload (--push URL) the Grafana dashboards and alert rules',
 };
 
 export const helpText = `warmpath ${packageJson.version}: keeps LLM provider failover honest
@@ -38,7 +40,8 @@ Options:
   --json          (routes) print JSON instead of a table
   --help          show this help
   --version       print the version
-`;
+
+${dashboardsHelp}`;
 
 export async function main(argv: readonly string[]): Promise<number> {
   let parsed;
@@ -51,6 +54,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
         json: { type: 'boolean' },
+        ...dashboardsOptions,
       },
     });
   } catch (err) {
@@ -105,6 +109,8 @@ export async function main(argv: readonly string[]): Promise<number> {
       });
     case 'routes':
       return runRoutes(config, values.json === true);
+    case 'dashboards':
+      return runDashboards(config, values);
     default:
       return 2;
   }

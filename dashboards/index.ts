@@ -1,0 +1,17 @@
+export { alertRuleGroup, alertSpecs, alertIntervalMs, escapeDollars, evaluationIntervalS, fileProvisioning, orgId } from './alerts.ts';
+export type { AlertSpec, AlertTarget, FileProvisioning, ThresholdType } from './alerts.ts';
+export { ClickHouseQueryBuilder, clickhousePluginId, dashboardDatasource, formats } from './clickhouse-query.ts';
+export type { ClickHouseQuery, DatasourceRef, QueryFormat } from './clickhouse-query.ts';
+export { alertLimits, renderSql, sqlConstants, sqlString } from './constants.ts';
+export type { AlertLimits, SqlConstants } from './constants.ts';
+export { artifactFiles, buildArtifacts, defaultAlertTarget, writeArtifacts } from './generate.ts';
+export type { ArtifactFile, Artifacts } from './generate.ts';
+export { applyConditionalAll, expandAlertQuery, expandDashboardQuery, expandTimeMacros, interpolateVariables } from './macros.ts';
+export type { TimeRange, VariableValue, Variables } from './macros.ts';
+export { overviewDashboard } from './overview.ts';
+export { formatPushSteps, pushArtifacts } from './push.ts';
+export type { PushOptions, PushStep } from './push.ts';
+export { alertQueries, panelQueries, variableQueries, wilsonSql } from './queries.ts';
+export type { AlertQueryName, PanelQueryName } from './queries.ts';
+export { routeDetailDashboard } from './route-detail.ts';
+export { dashboardUids } from './variables.ts';
