@@ -54,6 +54,6 @@ export type {
   ExchangeUsage,
 } from './exchange.ts';
 export type { EligibilityEntry, EligibilityFeed, RouteRole } from './eligibility.ts';
-export { configSchema, exchangeSchema, chatRequestSchema } from './json-schemas.ts';
+export { configSchema, exchangeSchema, chatRequestSchema, eligibilityFeedSchema } from './json-schemas.ts';
 export { loadMigrationFiles, migrationsDirectory } from './migrations.ts';
 export type { MigrationFile } from './migrations.ts';

@@ -3,6 +3,8 @@
 
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { Ajv } from 'ajv';
+import addFormats from 'ajv-formats';
 import { test } from 'node:test';
 import { pino } from 'pino';
 import { stringify } from 'yaml';
@@ -11,7 +13,7 @@ import { parseConfig } from '../core/index.ts';
 import { createEvaluator } from '../evaluator/evaluator.ts';
 import { FeedPublisher } from '../evaluator/feed.ts';
 import { createEvaluatorStore } from '../evaluator/store.ts';
-import type { ExchangeRecord } from '../schemas/index.ts';
+import { eligibilityFeedSchema, type ExchangeRecord } from '../schemas/index.ts';
 import { rows, testDatabase } from './helpers/clickhouse.ts';
 import { route } from './helpers/warmpath.ts';
 
@@ -133,4 +135,18 @@ test('with too few twins the fixed threshold applies and the verdict says so', a
   assert.equal(result?.semantic_floor, 0.5);
   const semantic = result?.check_details[result.check_names.indexOf('semantic')] ?? '';
   assert.match(semantic, /fixed threshold 0\.5/);
+});
+
+test('the published feed validates against schemas/eligibility-feed.schema.json', async () => {
+  const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true });
+  addFormats.default(ajv);
+  const validate = ajv.compile(eligibilityFeedSchema);
+  const db = await testDatabase('evaluator_feed_schema');
+  const publisher = new FeedPublisher(60_000);
+  const now = Date.now();
+  const evaluator = createEvaluator({ config, store: createEvaluatorStore({ client: db.client, database: db.database }), publisher, alerts: undefined, clock: { now: () => now, monotonic: () => now }, logger: pino({ level: 'silent' }) });
+  const p = record('primary', now - 1000, 'main', answer);
+  await db.client.insert({ table: `${db.database}.exchanges`, values: [p, record('shadow', now - 1000, 'backup', answer, p.record_id)].map((r) => toExchangeRow(r, config.workloads.support!.storage)), format: 'JSONEachRow' });
+  await evaluator.runOnce();
+  assert.ok(validate(publisher.current), JSON.stringify(validate.errors));
 });
