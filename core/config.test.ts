@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { stringify } from 'yaml';
-import { ConfigError, loadConfig, parseConfig } from './config.ts';
+import { ConfigError, defaultJudgeRubric, loadConfig, parseConfig } from './config.ts';
 
 const policy = { region: 'us', retention_days: 0, logs_prompts: false, data_classes: ['pii'], tools: true };
 const price = { input_per_mtok: 1, output_per_mtok: 2 };
@@ -58,6 +58,26 @@ const invalidCases: { name: string; config: unknown; want: string[]; env?: Recor
   { name: 'length ratio min above max', config: mutate((c) => (c.workloads.support.parity = { length_ratio: { min: 3, max: 2 } })), want: ['warmpath.yaml: /workloads/support/parity/length_ratio min 3 is greater than max 2'] },
   { name: 'unset environment variable', config: mutate((c) => (c.providers.oai.api_key = '${env:OPENAI_API_KEY}')), want: ['warmpath.yaml: /providers/oai/api_key: environment variable OPENAI_API_KEY is not set'] },
   { name: 'unreadable file reference', config: mutate((c) => (c.providers.oai.api_key = '${file:no-such-file.txt}')), want: ['warmpath.yaml: /providers/oai/api_key: cannot read file no-such-file.txt: ENOENT'] },
+  {
+    name: 'embeddings route unknown',
+    config: mutate((c) => (c.workloads.support.parity = { embeddings: { route: 'nope' } })),
+    want: ['warmpath.yaml: /workloads/support/parity/embeddings/route names unknown route "nope" (known: a, b)'],
+  },
+  {
+    name: 'embeddings route of an anthropic provider',
+    config: mutate((c) => {
+      c.providers.claude = { kind: 'anthropic', base_url: 'https://api.anthropic.com', api_key: 'k' };
+      c.routes.c = { provider: 'claude', model: 'claude-x', price, policy };
+      c.workloads.support.parity = { embeddings: { route: 'c' } };
+    }),
+    want: ['warmpath.yaml: /workloads/support/parity/embeddings/route names route "c" of anthropic provider "claude"; embeddings need an OpenAI-compatible (openai) or simulated provider'],
+  },
+  { name: 'judge route unknown', config: mutate((c) => (c.workloads.support.parity = { judge: { route: 'zzz' } })), want: ['warmpath.yaml: /workloads/support/parity/judge/route names unknown route "zzz" (known: a, b)'] },
+  { name: 'judge without route', config: mutate((c) => (c.workloads.support.parity = { judge: { sample_rate: 0.5 } })), want: ['warmpath.yaml: /workloads/support/parity/judge must have required key "route"'] },
+  { name: 'judge sample_rate above 1', config: mutate((c) => (c.workloads.support.parity = { judge: { route: 'b', sample_rate: 2 } })), want: ['warmpath.yaml: /workloads/support/parity/judge/sample_rate must be <= 1'] },
+  { name: 'embeddings max_rps 0', config: mutate((c) => (c.workloads.support.parity = { embeddings: { route: 'b', max_rps: 0 } })), want: ['warmpath.yaml: /workloads/support/parity/embeddings/max_rps must be > 0'] },
+  { name: 'embeddings batch_size above 2048', config: mutate((c) => (c.workloads.support.parity = { embeddings: { route: 'b', batch_size: 5000 } })), want: ['warmpath.yaml: /workloads/support/parity/embeddings/batch_size must be <= 2048'] },
+  { name: 'unknown key under judge', config: mutate((c) => (c.workloads.support.parity = { judge: { route: 'b', model: 'x' } })), want: ['warmpath.yaml: /workloads/support/parity/judge has unknown key "model"'] },
   { name: 'YAML syntax error', config: 'providers: [unclosed', want: ['warmpath.yaml: line 1: '] },
   { name: 'duplicate YAML key', config: 'providers: {}\nproviders: {}\n', want: ['warmpath.yaml: line 2: Map keys must be unique'] },
 ];
@@ -90,6 +110,19 @@ test('a valid config gets documented defaults and is frozen', () => {
   assert.equal(support.parity.warm_within_ms, 600_000);
   assert.equal(config.routes.a?.breaker.failure_threshold, 5);
   assert.ok(Object.isFrozen(config) && Object.isFrozen(support.retry));
+});
+
+test('embeddings and judge get their documented defaults; absent, they stay absent', () => {
+  const c = valid();
+  c.workloads.support.parity = { embeddings: { route: 'b' }, judge: { route: 'a', sample_rate: 0.5 } };
+  c.workloads.other = { primary: 'a' };
+  const config = parseConfig(stringify(c), 'warmpath.yaml');
+  assert.deepEqual(config.workloads.support!.parity.embeddings, { route: 'b', min_similarity: 0.8, batch_size: 64, max_rps: 5, max_concurrency: 2, timeout_ms: 30_000 });
+  assert.deepEqual(config.workloads.support!.parity.judge, {
+    route: 'a', rubric: defaultJudgeRubric, sample_rate: 0.5, max_calls_per_run: 20, max_rps: 1, max_concurrency: 1, timeout_ms: 60_000,
+  });
+  assert.equal(config.workloads.other!.parity.embeddings, undefined);
+  assert.equal(config.workloads.other!.parity.judge, undefined);
 });
 
 test('${env:} and ${file:} references are substituted, files relative to the config', () => {

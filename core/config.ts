@@ -199,6 +199,7 @@ function crossFieldProblems(c: RawConfig): string[] {
         problems.push(`/workloads/${name}/secondaries/${i} is the workload's primary "${secondary}"; a route cannot be its own failover`);
       }
     });
+    problems.push(...assistRouteProblems(c, name, workload.parity as RawParity | undefined));
     const ratio = (workload.parity as { length_ratio?: { min?: number; max?: number } } | undefined)?.length_ratio;
     if (ratio?.min !== undefined && ratio.max !== undefined && ratio.min > ratio.max) {
       problems.push(`/workloads/${name}/parity/length_ratio min ${ratio.min} is greater than max ${ratio.max}`);
@@ -225,7 +226,42 @@ function crossFieldProblems(c: RawConfig): string[] {
   return problems;
 }
 
+type RawParity = { embeddings?: { route: string }; judge?: { route: string } };
+
+/** The embeddings and judge routes of a workload's parity: known, and able to do the job. */
+function assistRouteProblems(c: RawConfig, workload: string, parity: RawParity | undefined): string[] {
+  const problems: string[] = [];
+  const known = Object.keys(c.routes).join(', ');
+  for (const key of ['embeddings', 'judge'] as const) {
+    const name = parity?.[key]?.route;
+    if (name === undefined) continue;
+    const route = c.routes[name];
+    const at = `/workloads/${workload}/parity/${key}/route`;
+    if (route === undefined) {
+      problems.push(`${at} names unknown route "${name}" (known: ${known})`);
+      continue;
+    }
+    const kind = c.providers[route.provider]?.kind;
+    if (key === 'embeddings' && kind !== undefined && !embeddingKinds.includes(kind)) {
+      problems.push(`${at} names route "${name}" of ${kind} provider "${route.provider}"; embeddings need an OpenAI-compatible (openai) or simulated provider`);
+    }
+  }
+  return problems;
+}
+
+const embeddingKinds: readonly ProviderConfig['kind'][] = ['openai', 'simulated'];
+
 // --- defaults -----------------------------------------------------------------------------
+
+/** What the judge is told to decide when `parity.judge.rubric` is not set. */
+export const defaultJudgeRubric = [
+  'Two answers to the same request are equivalent when a user who sent the request would be equally well served by either:',
+  'the same facts, figures, names, dates and conclusions; the same decision or recommendation; the same instructions in an order that works;',
+  'the same structure when one was asked for (JSON keys and value types, list items, tool calls and their arguments); and the same stance',
+  '(both answer, or both decline). Wording, tone, formatting and length do not matter unless they change what the user can do with the answer.',
+  'A missing required element, a contradicted fact, a changed number, a refusal on one side only, or extra content that is wrong makes them',
+  'not equivalent. Judge only what is in the answers; do not prefer either one for style.',
+].join(' ');
 
 const defaultListen = '127.0.0.1:8080';
 const defaultAdminListen = '127.0.0.1:8081';
@@ -261,6 +297,8 @@ export const configDefaults = {
       ttft_ratio_max: 3,
       max_error_rate: 0.05,
       hard_failure_limits: { json: 0.01, schema: 0.01, json_keys: 0.02, tool_calls: 0.02, refusal: 0.02 },
+      embeddings: { min_similarity: 0.8, batch_size: 64, max_rps: 5, max_concurrency: 2, timeout_ms: 30_000 },
+      judge: { rubric: defaultJudgeRubric, sample_rate: 0.2, max_calls_per_run: 20, max_rps: 1, max_concurrency: 1, timeout_ms: 60_000 },
     },
     storage: { content: 'redacted', retention_days: 30 },
   },
@@ -299,6 +337,7 @@ function withDefaults(c: RawConfig, source: string): Config {
   for (const [name, w] of Object.entries(c.workloads)) {
     const parity = { ...d.workload.parity, ...(w.parity as object | undefined) } as typeof d.workload.parity & Record<string, unknown>;
     const requires = (w.requires ?? {}) as Record<string, unknown>;
+    const assist = (w.parity ?? {}) as RawParity;
     workloads[name] = {
       name,
       primary: w.primary,
@@ -325,6 +364,8 @@ function withDefaults(c: RawConfig, source: string): Config {
         ttft_ratio_max: parity.ttft_ratio_max,
         max_error_rate: parity.max_error_rate,
         hard_failure_limits: { ...d.workload.parity.hard_failure_limits, ...parity.hard_failure_limits },
+        ...(assist.embeddings === undefined ? {} : { embeddings: { ...d.workload.parity.embeddings, ...assist.embeddings } }),
+        ...(assist.judge === undefined ? {} : { judge: { ...d.workload.parity.judge, ...assist.judge } }),
       } satisfies ParityConfig,
       storage: { ...d.workload.storage, ...(w.storage as object | undefined) },
     };

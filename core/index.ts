@@ -2,7 +2,7 @@ export { buildAdminApp } from './admin.ts';
 export type { AdminOptions, ReadinessCheck } from './admin.ts';
 export { seededRandom, sleep, systemClock, systemRandom } from './clock.ts';
 export type { Clock, Random } from './clock.ts';
-export { ConfigError, configDefaults, loadConfig, parseConfig } from './config.ts';
+export { ConfigError, configDefaults, defaultJudgeRubric, loadConfig, parseConfig } from './config.ts';
 export type { LoadOptions, ParseOptions } from './config.ts';
 export { formatDuration, isLoopback, parseDuration, parseListen } from './durations.ts';
 export type { ListenAddress } from './durations.ts';

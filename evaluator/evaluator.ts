@@ -1,22 +1,25 @@
-// The evaluation loop: score newly stored shadow and twin answers against their primaries,
-// learn each workload's noise floor from the twins, assess every (workload, secondary) over
-// its window, apply hysteresis, record and announce changes, publish the feed.
+// The evaluation loop: score newly stored shadow and twin answers against their primaries
+// (with the optional embeddings and judge evidence, evaluator/evidence.ts), learn each
+// workload's noise floor from the twins, assess every (workload, secondary) over its window,
+// apply hysteresis, record and announce changes, publish the feed.
 
 import { randomUUID } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
-import type { Clock } from '../core/clock.ts';
+import { systemRandom, type Clock, type Random } from '../core/clock.ts';
 import { certify } from '../core/policy.ts';
+import type { ProviderClients } from '../providers/index.ts';
 import type { Config, EligibilityEntry, WorkloadConfig } from '../schemas/index.ts';
 import type { AlertSender } from './alerts.ts';
 import { assess, type Assessment, type RouteWindow } from './assessment.ts';
+import { createParityAssist, logAssistCounts } from './assist.ts';
+import { embeddingEvidence, judgeEvidence, preparePair, type PreparedPair } from './evidence.ts';
 import type { FeedPublisher } from './feed.ts';
 import { nextState, type RouteState } from './hysteresis.ts';
-import { answerText, clearlyWorse, noiseBaseline, scorePair, type Answer, type NoiseBaseline, type PairRequest } from './scorers/index.ts';
+import { baselinesOf, windowMeasure, type Baselines } from './measures.ts';
+import { clearlyWorse, scorePair, type NoiseBaseline, type PairEvidence } from './scorers/index.ts';
 import {
   chTime,
   parseChTime,
-  parseRequest,
-  parseResponse,
   startOfTime,
   type CandidatePair,
   type EligibilityEventRow,
@@ -40,6 +43,10 @@ export interface EvaluatorDeps {
   readonly alerts: AlertSender | undefined;
   readonly clock: Clock;
   readonly logger: FastifyBaseLogger;
+  /** Clients of the embeddings and judge routes; created from `config` when needed and not given. */
+  readonly clients?: ProviderClients;
+  /** Decides which shadow pairs the judge sees; defaults to Math.random. */
+  readonly random?: Random;
 }
 
 export interface RunSummary {
@@ -59,19 +66,6 @@ export interface Evaluator {
   stop(): Promise<void>;
 }
 
-function answerOf(responseJson: string, latencyMs: number, ttftMs: number | null, outputTokens: number, finishReason: string): Answer {
-  const response = parseResponse(responseJson);
-  return {
-    content: response?.content ?? null,
-    refusal: response?.refusal ?? null,
-    toolCalls: response?.tool_calls ?? [],
-    finishReason: finishReason === '' ? null : finishReason,
-    latencyMs,
-    ttftMs,
-    outputTokens,
-  };
-}
-
 export function createEvaluator(deps: EvaluatorDeps): Evaluator {
   const { config, store, clock, logger } = deps;
   const workloads = Object.values(config.workloads);
@@ -81,28 +75,27 @@ export function createEvaluator(deps: EvaluatorDeps): Evaluator {
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<unknown> | undefined;
   let lastRunAt: number | undefined;
+  const assist = createParityAssist({ config, clients: deps.clients, clock, logger });
+  const random = deps.random ?? systemRandom;
 
-  function parityOptions(workload: WorkloadConfig, noise: NoiseBaseline | undefined, primaryTypical: PrimaryTypical | undefined) {
+  function parityOptions(workload: WorkloadConfig, noise: Baselines | undefined, primaryTypical: PrimaryTypical | undefined) {
     const p = workload.parity;
     return {
+      ...(p.embeddings === undefined ? {} : { embeddings: { noise: noise?.embeddings, minSimilarity: p.embeddings.min_similarity } }),
       ...(primaryTypical === undefined ? {} : { primaryTypical }),
       lengthRatio: p.length_ratio,
       latencyRatioMax: p.latency_ratio_max,
       ttftRatioMax: p.ttft_ratio_max,
       minSimilarity: p.min_similarity,
-      noise,
+      noise: noise?.lexical,
       minTwins: config.evaluator.min_twins,
     };
   }
 
-  function score(c: CandidatePair, noise: NoiseBaseline | undefined, typical?: ReadonlyMap<string, PrimaryTypical>): ParityRow | undefined {
-    const workload = config.workloads[c.workload];
-    if (workload === undefined) return undefined;
-    const request = parseRequest(c.p_request_json);
-    const pairRequest: PairRequest = { responseFormat: request?.response_format, tools: request?.tools };
-    const primary = answerOf(c.p_response_json, c.p_latency_ms, c.p_ttft_ms, c.p_output_tokens, c.p_finish_reason);
-    const shadow = answerOf(c.response_json, c.latency_ms, c.ttft_ms, c.output_tokens, c.finish_reason);
-    const verdict = scorePair(primary, shadow, pairRequest, parityOptions(workload, noise, typical?.get(`${c.workload}\u0000${c.stream}`)));
+  function score(pair: PreparedPair, evidence: PairEvidence | undefined, noise: Baselines | undefined, typical?: ReadonlyMap<string, PrimaryTypical>): ParityRow {
+    const c = pair.candidate;
+    const options = parityOptions(pair.workload, noise, typical?.get(`${c.workload}\u0000${c.stream}`));
+    const verdict = scorePair(pair.primary, pair.shadow, pair.pairRequest, options, evidence);
     return {
       record_id: c.record_id,
       pair_id: c.pair_id,
@@ -114,6 +107,8 @@ export function createEvaluator(deps: EvaluatorDeps): Evaluator {
       pass: verdict.pass,
       failing: verdict.failing,
       similarity: verdict.similarity,
+      similarity_source: verdict.similaritySource,
+      lexical_similarity: verdict.lexicalSimilarity,
       semantic_floor: verdict.semanticFloor,
       floor_source: verdict.floorSource,
       check_names: verdict.checks.map((x) => x.check),
@@ -126,8 +121,8 @@ export function createEvaluator(deps: EvaluatorDeps): Evaluator {
       shadow_ttft_ms: c.ttft_ms,
       primary_output_tokens: c.p_output_tokens,
       shadow_output_tokens: c.output_tokens,
-      primary_excerpt: answerText(primary).slice(0, excerptChars),
-      shadow_excerpt: answerText(shadow).slice(0, excerptChars),
+      primary_excerpt: pair.primaryText.slice(0, excerptChars),
+      shadow_excerpt: pair.shadowText.slice(0, excerptChars),
       retention_days: c.retention_days,
     };
   }
@@ -144,15 +139,25 @@ export function createEvaluator(deps: EvaluatorDeps): Evaluator {
       // Only answered pairs are scored; failed shadow calls count in the route's health.
       if (!orphan && c.outcome === 'ok' && c.p_outcome === 'ok') ready.push(c);
     }
+    const prepared = ready.flatMap((c) => preparePair(c, config.workloads) ?? []);
+    // Embeddings of twins and shadows in one pass: batched per workload, each record once.
+    const embedded = await embeddingEvidence(assist, prepared);
     // Twins first: the noise floor the shadows are judged against includes this run's twins.
-    const twinRows = ready.filter((c) => c.kind === 'twin').flatMap((c) => score(c, undefined) ?? []);
+    const twinRows = prepared.filter((p) => p.candidate.kind === 'twin').map((p) => score(p, embedded.get(p.candidate.record_id), undefined));
     await store.insertParity(twinRows);
     const baselines = await noiseBaselines(now);
     const typical = new Map(
       (await store.primaryLatency(now, windows)).map((t) => [`${t.workload}\u0000${t.stream}`, { latencyMs: t.latency_ms, ttftMs: t.ttft_ms ?? undefined }]),
     );
-    const shadowRows = ready.filter((c) => c.kind === 'shadow').flatMap((c) => score(c, baselines.get(c.workload), typical) ?? []);
+    const shadows = prepared.filter((p) => p.candidate.kind === 'shadow');
+    const judged = await judgeEvidence(assist, shadows, random);
+    const shadowRows = shadows.map((p) => {
+      const judge = judged.get(p.candidate.record_id);
+      const evidence = { ...embedded.get(p.candidate.record_id), ...(judge === undefined ? {} : { judge }) };
+      return score(p, evidence, baselines.get(p.workload.name), typical);
+    });
     await store.insertParity(shadowRows);
+    if (assist !== undefined) logAssistCounts(logger, assist.takeCounts());
     if (next !== watermark) {
       watermark = next;
       await store.writeState(watermarkKey, JSON.stringify(watermark));
@@ -160,9 +165,9 @@ export function createEvaluator(deps: EvaluatorDeps): Evaluator {
     return { scored: shadowRows.length, twins: twinRows.length };
   }
 
-  async function noiseBaselines(now: number): Promise<Map<string, NoiseBaseline>> {
+  async function noiseBaselines(now: number): Promise<Map<string, Baselines>> {
     const found = await store.twinSimilarities(now, windows);
-    return new Map(found.map((f) => [f.workload, noiseBaseline(f.similarities)]));
+    return new Map(found.map((f) => [f.workload, baselinesOf(f)]));
   }
 
   async function assessAll(now: number): Promise<number> {
@@ -177,14 +182,14 @@ export function createEvaluator(deps: EvaluatorDeps): Evaluator {
         workload: workload.name, route: workload.primary, role: 'primary', eligible: true, reasons: [],
         since: new Date(states.get(key(workload.name, workload.primary))?.since ?? now).toISOString(), warmth: {}, parity: {},
       });
-      const noise = baselines.get(workload.name);
       for (const route of workload.secondaries) {
         const v = verdictOf.get(key(workload.name, route));
         const h = healthOf.get(key(workload.name, route));
         const failuresByCheck: Record<string, number> = {};
         v?.failing_keys.forEach((k, i) => (failuresByCheck[k] = Number(v.failing_counts[i] ?? 0)));
+        const { noise, similarities } = windowMeasure(workload, baselines.get(workload.name), v, config.evaluator.min_twins);
         const usableNoise = noise !== undefined && noise.twins >= config.evaluator.min_twins ? noise : undefined;
-        const worse = usableNoise !== undefined && v !== undefined ? clearlyWorse(usableNoise, v.similarities) : undefined;
+        const worse = usableNoise !== undefined && v !== undefined ? clearlyWorse(usableNoise, similarities) : undefined;
         const window: RouteWindow = {
           shadowCalls: h?.calls ?? 0,
           shadowErrors: h?.errors ?? 0,
@@ -192,7 +197,7 @@ export function createEvaluator(deps: EvaluatorDeps): Evaluator {
           passes: v?.passes ?? 0,
           failuresByCheck,
           newestPairAgeMs: v === undefined ? undefined : Math.max(0, now - parseChTime(v.newest)),
-          similarityMean: v === undefined || v.similarities.length === 0 ? undefined : v.similarities.reduce((a, b) => a + b, 0) / v.similarities.length,
+          similarityMean: similarities.length === 0 ? undefined : similarities.reduce((a, b) => a + b, 0) / similarities.length,
           semanticWorse: worse,
           noiseFloor: usableNoise?.floor,
         };
@@ -298,7 +303,10 @@ export function createEvaluator(deps: EvaluatorDeps): Evaluator {
     async stop() {
       clearTimeout(timer);
       timer = undefined;
+      // Embeddings and judge calls of a run in progress are cut short; its pairs fall back.
+      const closing = assist?.close();
       await running;
+      await closing;
     },
   };
 }

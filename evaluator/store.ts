@@ -55,6 +55,10 @@ export interface ParityRow {
   readonly pass: boolean;
   readonly failing: readonly string[];
   readonly similarity: number;
+  /** `lexical` or `embeddings`: the measure `similarity` is in. */
+  readonly similarity_source: string;
+  /** The embedded text similarity, whatever the measure. */
+  readonly lexical_similarity: number;
   readonly semantic_floor: number;
   readonly floor_source: string;
   readonly check_names: readonly string[];
@@ -78,7 +82,10 @@ export interface VerdictAggregate {
   readonly pairs: number;
   readonly passes: number;
   readonly newest: string;
+  /** Embedded text similarities of every pair. */
   readonly similarities: readonly number[];
+  /** Embeddings cosines of the pairs scored with embeddings. */
+  readonly embedding_similarities: readonly number[];
   readonly failing_keys: readonly string[];
   readonly failing_counts: readonly number[];
 }
@@ -180,11 +187,12 @@ export function createEvaluatorStore(target: StoreTarget) {
       await target.client.insert({ table: `${db}.parity_results`, values: results as ParityRow[], format: 'JSONEachRow' });
     },
 
-    /** Twin similarities per workload within each workload's window. */
-    twinSimilarities(nowMs: number, windows: Readonly<Record<string, number>>): Promise<{ workload: string; similarities: number[] }[]> {
+    /** Twin similarities per workload within each workload's window, in both measures. */
+    twinSimilarities(nowMs: number, windows: Readonly<Record<string, number>>): Promise<{ workload: string; similarities: number[]; embedding_similarities: number[] }[]> {
       return rows(
         target,
-        `SELECT workload, groupArray(20000)(similarity) AS similarities
+        `SELECT workload, groupArray(20000)(lexical_similarity) AS similarities,
+                groupArrayIf(20000)(similarity, similarity_source = 'embeddings') AS embedding_similarities
          FROM ${db}.parity_results FINAL
          WHERE kind = 'twin' AND has(mapKeys({windows:Map(String, UInt64)}), workload)
            AND ts >= {now:DateTime64(3)} - toIntervalMillisecond({windows:Map(String, UInt64)}[workload])
@@ -197,7 +205,8 @@ export function createEvaluatorStore(target: StoreTarget) {
       return rows(
         target,
         `SELECT workload, route, toUInt32(count()) AS pairs, toUInt32(countIf(pass)) AS passes, toString(max(ts)) AS newest,
-                groupArray(20000)(similarity) AS similarities,
+                groupArray(20000)(lexical_similarity) AS similarities,
+                groupArrayIf(20000)(similarity, similarity_source = 'embeddings') AS embedding_similarities,
                 sumMap(failing, arrayMap(x -> toUInt64(1), failing)) AS failing_map,
                 failing_map.1 AS failing_keys, failing_map.2 AS failing_counts
          FROM ${db}.parity_results FINAL

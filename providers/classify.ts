@@ -111,3 +111,34 @@ export function transportFailure(cause: unknown, signal: AbortSignal): UpstreamF
   }
   return failure('connection', 0, `upstream connection failed (${detail}: ${err.message ?? ''})`);
 }
+
+/** Parses an OpenAI-shaped error body into a failure, whatever the status says. */
+export function openAIErrorFailure(
+  status: number,
+  body: string,
+  headers: Readonly<Record<string, string | string[] | undefined>>,
+): UpstreamFailure {
+  let message = `upstream answered ${status}`;
+  let code: string | null = null;
+  let type: string | undefined;
+  let param: string | null = null;
+  try {
+    const parsed = JSON.parse(body) as { error?: { message?: unknown; code?: unknown; type?: unknown; param?: unknown } | string };
+    if (typeof parsed.error === 'string') message = parsed.error;
+    else if (parsed.error !== undefined && parsed.error !== null) {
+      if (typeof parsed.error.message === 'string') message = parsed.error.message;
+      if (typeof parsed.error.code === 'string') code = parsed.error.code;
+      if (typeof parsed.error.type === 'string') type = parsed.error.type;
+      if (typeof parsed.error.param === 'string') param = parsed.error.param;
+    }
+  } catch {
+    if (body.trim() !== '') message = `upstream answered ${status}: ${body.slice(0, 200)}`;
+  }
+  const errorClass = classifyStatus(status, code, message);
+  return failure(errorClass, status, message, {
+    retryAfterMs: parseRetryAfter(headers),
+    code: code ?? undefined,
+    ...(type === undefined ? {} : { type }),
+    param,
+  });
+}

@@ -9,10 +9,13 @@ import { UpstreamStreamError } from './types.ts';
 import type {
   CallOptions,
   CompletionResult,
+  EmbeddingsResult,
   HttpAdapter,
   ProviderClient,
   StreamEvent,
   StreamResult,
+  UpstreamFailure,
+  UpstreamRequest,
   UpstreamTarget,
 } from './types.ts';
 
@@ -41,7 +44,10 @@ export function createHttpProviderClient(
   });
 
   async function send(request: ChatRequest, callOptions: CallOptions, stream: boolean) {
-    const upstream = adapter.toUpstream(request, callOptions.model, stream, target);
+    return post(adapter.toUpstream(request, callOptions.model, stream, target), callOptions.signal);
+  }
+
+  async function post(upstream: UpstreamRequest | UpstreamFailure, signal: AbortSignal) {
     if (!('url' in upstream)) return { failure: upstream } as const;
     try {
       const response = await agent.request({
@@ -50,16 +56,32 @@ export function createHttpProviderClient(
         method: 'POST',
         headers: upstream.headers,
         body: upstream.body,
-        signal: callOptions.signal,
+        signal,
       });
       return { response } as const;
     } catch (cause) {
-      return { failure: transportFailure(cause, callOptions.signal) } as const;
+      return { failure: transportFailure(cause, signal) } as const;
     }
+  }
+
+  const embeddings = adapter.embeddings;
+  async function embed(inputs: readonly string[], callOptions: CallOptions): Promise<EmbeddingsResult> {
+    if (embeddings === undefined) return { ok: false, failure: failure('bad_request', 0, `${adapter.kind} providers have no embeddings API`) };
+    if (inputs.length === 0) return { ok: true, vectors: [], inputTokens: 0 };
+    const sent = await post(embeddings.toUpstream(inputs, callOptions.model, target), callOptions.signal);
+    if (sent.failure !== undefined) return { ok: false, failure: sent.failure };
+    let text: string;
+    try {
+      text = await sent.response.body.text();
+    } catch (cause) {
+      return { ok: false, failure: transportFailure(cause, callOptions.signal) };
+    }
+    return embeddings.fromUpstream(sent.response.statusCode, text, sent.response.headers, inputs.length);
   }
 
   return {
     kind: adapter.kind,
+    ...(embeddings === undefined ? {} : { embed }),
 
     async complete(request, callOptions): Promise<CompletionResult> {
       const sent = await send(request, callOptions, false);

@@ -9,6 +9,8 @@ import type { HttpAdapter, ProviderClient } from './types.ts';
 export type {
   CallOptions,
   CompletionResult,
+  EmbeddingsAdapter,
+  EmbeddingsResult,
   HttpAdapter,
   ProviderClient,
   SseMessage,
@@ -20,11 +22,13 @@ export type {
   UpstreamTarget,
 } from './types.ts';
 export { UpstreamStreamError } from './types.ts';
-export { classifyStatus, failure, isRetryable, parseRetryAfter, transportFailure } from './classify.ts';
+export { classifyStatus, failure, isRetryable, openAIErrorFailure, parseRetryAfter, transportFailure } from './classify.ts';
 export { createHttpProviderClient } from './http-client.ts';
 export { openaiAdapter } from './openai.ts';
+export { fromEmbeddingsResponse, MAX_EMBEDDING_INPUTS, openaiEmbeddings, toEmbeddingsRequest } from './openai-embeddings.ts';
 export { anthropicAdapter } from './anthropic.ts';
 export { createSimulatedClient } from './simulated.ts';
+export { SIMULATED_EMBEDDING_DIMENSIONS, simulatedEmbedding } from './simulated-embeddings.ts';
 
 export const httpAdapters = {
   openai: openaiAdapter,

@@ -3,9 +3,10 @@
 // checked for shape rather than translated.
 
 import type { ChatCompletion, ChatCompletionChunk, ChatRequest } from '../schemas/index.ts';
-import { classifyStatus, failure, parseRetryAfter } from './classify.ts';
+import { failure, openAIErrorFailure } from './classify.ts';
+import { openaiEmbeddings } from './openai-embeddings.ts';
 import { UpstreamStreamError } from './types.ts';
-import type { CompletionResult, HttpAdapter, StreamTranslator, UpstreamFailure, UpstreamRequest, UpstreamTarget } from './types.ts';
+import type { CompletionResult, HttpAdapter, StreamTranslator, UpstreamRequest, UpstreamTarget } from './types.ts';
 
 function toUpstream(request: ChatRequest, model: string, stream: boolean, target: UpstreamTarget): UpstreamRequest {
   // Usage is always asked for on streams so cost can be recorded; the router drops the
@@ -17,37 +18,6 @@ function toUpstream(request: ChatRequest, model: string, stream: boolean, target
   const headers: Record<string, string> = { 'content-type': 'application/json', ...target.headers };
   if (target.apiKey !== undefined && target.apiKey !== '') headers.authorization = `Bearer ${target.apiKey}`;
   return { url: `${target.baseUrl.replace(/\/+$/, '')}/chat/completions`, headers, body: JSON.stringify(body) };
-}
-
-/** Parses an OpenAI-shaped error body into a failure, whatever the status says. */
-export function openAIErrorFailure(
-  status: number,
-  body: string,
-  headers: Readonly<Record<string, string | string[] | undefined>>,
-): UpstreamFailure {
-  let message = `upstream answered ${status}`;
-  let code: string | null = null;
-  let type: string | undefined;
-  let param: string | null = null;
-  try {
-    const parsed = JSON.parse(body) as { error?: { message?: unknown; code?: unknown; type?: unknown; param?: unknown } | string };
-    if (typeof parsed.error === 'string') message = parsed.error;
-    else if (parsed.error !== undefined && parsed.error !== null) {
-      if (typeof parsed.error.message === 'string') message = parsed.error.message;
-      if (typeof parsed.error.code === 'string') code = parsed.error.code;
-      if (typeof parsed.error.type === 'string') type = parsed.error.type;
-      if (typeof parsed.error.param === 'string') param = parsed.error.param;
-    }
-  } catch {
-    if (body.trim() !== '') message = `upstream answered ${status}: ${body.slice(0, 200)}`;
-  }
-  const errorClass = classifyStatus(status, code, message);
-  return failure(errorClass, status, message, {
-    retryAfterMs: parseRetryAfter(headers),
-    code: code ?? undefined,
-    ...(type === undefined ? {} : { type }),
-    param,
-  });
 }
 
 export function isChatCompletion(value: unknown): value is ChatCompletion {
@@ -108,4 +78,5 @@ export const openaiAdapter: HttpAdapter = {
   toUpstream,
   fromUpstream,
   createStreamTranslator,
+  embeddings: openaiEmbeddings,
 };

@@ -7,9 +7,10 @@ import type { Clock, Random } from '../core/clock.ts';
 import type { ChatRequest, RouteConfig } from '../schemas/index.ts';
 import { failure, transportFailure } from './classify.ts';
 import { answerChunks, effectiveBehaviour, simulateAnswer } from './simulated-answer.ts';
+import { simulatedEmbedding } from './simulated-embeddings.ts';
 import type { SimulatedOutcome } from './simulated-answer.ts';
 import { UpstreamStreamError } from './types.ts';
-import type { CallOptions, CompletionResult, ProviderClient, StreamEvent, StreamResult, UpstreamFailure } from './types.ts';
+import type { CallOptions, CompletionResult, EmbeddingsResult, ProviderClient, StreamEvent, StreamResult, UpstreamFailure } from './types.ts';
 
 export interface SimulatedClientDeps {
   readonly clock: Clock;
@@ -67,6 +68,12 @@ export function createSimulatedClient(route: RouteConfig, deps: SimulatedClientD
       if (first === undefined) return { ok: false, failure: failure('empty_stream', 200, 'simulated stream has no chunks') };
       const gapMs = others.length === 0 ? 0 : Math.max(0, outcome.latencyMs - outcome.ttftMs) / others.length;
       return { ok: true, head: [first], rest: restOfStream(others, gapMs, outcome.breakAfterChunk, signal) };
+    },
+
+    // Instant and error-free whatever `simulate` says: the behaviour knobs shape chat answers.
+    async embed(inputs: readonly string[], options: CallOptions): Promise<EmbeddingsResult> {
+      if (options.signal.aborted) return { ok: false, failure: transportFailure(options.signal.reason, options.signal) };
+      return { ok: true, vectors: inputs.map((text) => simulatedEmbedding(text)), inputTokens: inputs.reduce((n, text) => n + Math.ceil(text.length / 4), 0) };
     },
 
     async close(): Promise<void> {},

@@ -61,10 +61,22 @@ export interface CallOptions {
   readonly signal: AbortSignal;
 }
 
+export type EmbeddingsResult =
+  | {
+      readonly ok: true;
+      /** One vector per input, in input order, all of one dimension. */
+      readonly vectors: readonly (readonly number[])[];
+      /** Input tokens billed, when the upstream said. */
+      readonly inputTokens: number | undefined;
+    }
+  | { readonly ok: false; readonly failure: UpstreamFailure };
+
 export interface ProviderClient {
   readonly kind: ProviderKind;
   complete(request: ChatRequest, options: CallOptions): Promise<CompletionResult>;
   stream(request: ChatRequest, options: CallOptions): Promise<StreamResult>;
+  /** Embeds a batch of texts with the route's model; absent when the provider has no embeddings API. */
+  embed?(inputs: readonly string[], options: CallOptions): Promise<EmbeddingsResult>;
   close(): Promise<void>;
 }
 
@@ -100,4 +112,14 @@ export interface HttpAdapter {
   fromUpstream(status: number, body: string, headers: Readonly<Record<string, string | string[] | undefined>>): CompletionResult;
   /** Stateful per stream, pure per call sequence. */
   createStreamTranslator(): StreamTranslator;
+  /** The provider's embeddings endpoint, when it has one. */
+  readonly embeddings?: EmbeddingsAdapter;
+}
+
+/** Pure request/answer transforms of an embeddings endpoint. */
+export interface EmbeddingsAdapter {
+  /** The upstream request, or a failure when the inputs cannot be sent (none, or an empty one). */
+  toUpstream(inputs: readonly string[], model: string, target: UpstreamTarget): UpstreamRequest | UpstreamFailure;
+  /** The vectors in input order, or a failure; `inputCount` is how many vectors must come back. */
+  fromUpstream(status: number, body: string, headers: Readonly<Record<string, string | string[] | undefined>>, inputCount: number): EmbeddingsResult;
 }

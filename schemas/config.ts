@@ -126,6 +126,33 @@ export interface ShadowConfig {
   readonly daily_budget_usd: number | undefined;
 }
 
+/** Optional embeddings measure of the semantic check (README "Embeddings and the LLM judge"). */
+export interface ParityEmbeddingsConfig {
+  /** A route of an openai-kind (OpenAI-compatible) or simulated provider; its model embeds. */
+  readonly route: string;
+  /** Fixed cosine threshold while the workload has too few twins scored with embeddings. */
+  readonly min_similarity: number;
+  /** Texts per embeddings request. */
+  readonly batch_size: number;
+  readonly max_rps: number;
+  readonly max_concurrency: number;
+  readonly timeout_ms: number;
+}
+
+/** Optional LLM judge of sampled shadow pairs. */
+export interface ParityJudgeConfig {
+  /** Any chat route; asked whether the shadow's answer is equivalent to the primary's. */
+  readonly route: string;
+  readonly rubric: string;
+  /** Share of scored shadow pairs judged. */
+  readonly sample_rate: number;
+  /** Most judge calls one evaluation makes; sampled pairs beyond it go unjudged. */
+  readonly max_calls_per_run: number;
+  readonly max_rps: number;
+  readonly max_concurrency: number;
+  readonly timeout_ms: number;
+}
+
 export interface ParityConfig {
   readonly window_ms: number;
   readonly min_samples: number;
@@ -138,6 +165,10 @@ export interface ParityConfig {
   readonly ttft_ratio_max: number;
   readonly max_error_rate: number;
   readonly hard_failure_limits: Readonly<Record<string, number>>;
+  /** Absent: the embedded similarity only. */
+  readonly embeddings?: ParityEmbeddingsConfig;
+  /** Absent: no judge. */
+  readonly judge?: ParityJudgeConfig;
 }
 
 export interface WorkloadStorage {

@@ -7,6 +7,8 @@ export type {
   FailureMode,
   LatencyShape,
   ParityConfig,
+  ParityEmbeddingsConfig,
+  ParityJudgeConfig,
   Price,
   ProviderConfig,
   ProviderKind,

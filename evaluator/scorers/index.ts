@@ -2,10 +2,13 @@ export type {
   Answer,
   CheckName,
   CheckResult,
+  JudgeOutcome,
   NoiseBaseline,
+  PairEvidence,
   PairRequest,
   PairVerdict,
   ParityOptions,
+  SimilaritySource,
 } from './types.ts';
 export type { JsonType, Parsed } from './json.ts';
 export { canonicalJson, fenceInner, parseJson, SCHEMA_CACHE_SIZE, schemaValidator } from './json.ts';
@@ -42,5 +45,6 @@ export {
   Z_ONE_SIDED_1PCT,
 } from './noise.ts';
 export type { SemanticFloor } from './pair.ts';
-export { scorePair, semanticCheck, semanticFloor } from './pair.ts';
+export { judgeCheck, scorePair, semanticCheck, semanticFloor } from './pair.ts';
+export { embeddingCosine } from './cosine.ts';
 export { measureScoringThroughput } from './throughput.ts';

@@ -29,7 +29,29 @@ export type CheckName =
   | 'length'
   | 'latency'
   | 'ttft'
-  | 'semantic';
+  | 'semantic'
+  | 'judge';
+
+/** Which measure a pair's similarity is in: the embedded text similarity, or embeddings cosine. */
+export type SimilaritySource = 'lexical' | 'embeddings';
+
+/** The LLM judge's word on a pair, or why it was not asked / not heard. */
+export type JudgeOutcome =
+  | { readonly kind: 'verdict'; readonly route: string; readonly equivalent: boolean; readonly reason: string }
+  | { readonly kind: 'failed'; readonly route: string; readonly reason: string };
+
+/**
+ * What the optional model-assisted measures found for one pair. The calls happen before
+ * scoring (evaluator/assist.ts); scoring stays pure.
+ */
+export interface PairEvidence {
+  /** Cosine of the two answers' embeddings; absent when not configured or not obtained. */
+  readonly embeddingSimilarity?: number;
+  /** Why the embedded similarity was used although the workload has an embeddings route. */
+  readonly embeddingsFallback?: string;
+  /** Absent when the workload has no judge or the pair was not sampled. */
+  readonly judge?: JudgeOutcome;
+}
 
 export interface CheckResult {
   readonly check: CheckName;
@@ -59,6 +81,11 @@ export interface ParityOptions {
   readonly noise: NoiseBaseline | undefined;
   readonly minTwins: number;
   /**
+   * The noise baseline in the embeddings measure (twins scored with embeddings) and its
+   * fixed threshold: used for pairs whose evidence has an embedding similarity.
+   */
+  readonly embeddings?: { readonly noise: NoiseBaseline | undefined; readonly minSimilarity: number };
+  /**
    * The primary's median latency and TTFT over the window, when known. Latency checks then
    * compare a shadow with what the primary typically takes, not with the one paired call
    * (two independent draws from long-tailed distributions fail a fixed ratio too often).
@@ -70,7 +97,11 @@ export interface PairVerdict {
   readonly pass: boolean;
   readonly checks: readonly CheckResult[];
   readonly failing: readonly CheckName[];
+  /** In the measure `similaritySource` names. */
   readonly similarity: number;
+  readonly similaritySource: SimilaritySource;
+  /** The embedded text similarity, whatever measure the semantic check used. */
+  readonly lexicalSimilarity: number;
   /** The semantic threshold used for this pair and where it came from. */
   readonly semanticFloor: number;
   readonly floorSource: 'noise' | 'fixed';
