@@ -1,0 +1,245 @@
+// Turns measurements into the figures the design's performance targets name, the human
+// tables, and the one-line JSON object of `--json`. A figure whose inputs are missing is
+// left out, never reported as zero.
+
+import type { ComponentResult } from './components.ts';
+import type { ClosedLoopResult, OpenLoopResult, Percentiles } from './load-spec.ts';
+import { usable, type Measurement } from './measure.ts';
+
+export interface ShadowResult {
+  readonly off: Measurement<OpenLoopResult>;
+  readonly on: Measurement<OpenLoopResult>;
+  /** Requests the two secondaries received during the shadow-on runs, per primary request. */
+  readonly mirroredPerRequest: number;
+  /** The same during the shadow-off runs: 0 unless something mirrors when it should not. */
+  readonly offMirroredPerRequest: number;
+}
+
+export interface BenchResults {
+  readonly rounds: number;
+  /** Runs that started while other processes kept the machine busy. */
+  readonly busyRuns: number;
+  readonly overhead: readonly Measurement<OpenLoopResult>[];
+  readonly overheadRate: number;
+  readonly max: readonly Measurement<ClosedLoopResult>[];
+  readonly maxConnections: number;
+  readonly stream: readonly Measurement<OpenLoopResult>[];
+  readonly streamRate: number;
+  readonly shadow: ShadowResult | undefined;
+  readonly shadowRate: number;
+  /** Peak and current RSS of the warmpath process after its runs. */
+  readonly warmpathMemory: { readonly rssMb: number; readonly peakRssMb: number } | undefined;
+  readonly components: readonly ComponentResult[];
+}
+
+export type Figures = Partial<Record<FigureKey, number>>;
+
+export type FigureKey =
+  | 'router.overhead_p50_ms'
+  | 'router.overhead_p99_ms'
+  | 'router.vs_bare_p50_ratio'
+  | 'router.portkey_p50_ratio'
+  | 'router.portkey_p99_ratio'
+  | 'router.max_rps_vs_bare'
+  | 'router.max_rps_vs_portkey'
+  | 'router.shadow_p99_ratio'
+  | 'router.ttfb_stream_ms'
+  | 'router.rss_mb'
+  | 'collector.records_per_s'
+  | 'evaluator.pairs_per_s';
+
+interface TargetRule {
+  readonly key: FigureKey;
+  readonly what: string;
+  readonly op: '<=' | '>=';
+  readonly limit: number;
+}
+
+/** The design's "Performance targets", as checks on the figures. */
+export const targetRules: readonly TargetRule[] = [
+  { key: 'router.overhead_p50_ms', what: 'p50 overhead at 1,000 req/s (ms)', op: '<=', limit: 0.5 },
+  { key: 'router.overhead_p99_ms', what: 'p99 overhead at 1,000 req/s (ms)', op: '<=', limit: 3 },
+  { key: 'router.vs_bare_p50_ratio', what: 'p50 overhead / bare proxy p50 overhead', op: '<=', limit: 1.3 },
+  { key: 'router.portkey_p50_ratio', what: 'Portkey p50 overhead / warmpath p50 overhead', op: '>=', limit: 2.5 },
+  { key: 'router.portkey_p99_ratio', what: 'Portkey p99 overhead / warmpath p99 overhead', op: '>=', limit: 5 },
+  { key: 'router.max_rps_vs_portkey', what: 'max throughput / Portkey max throughput', op: '>=', limit: 5 },
+  { key: 'router.max_rps_vs_bare', what: 'max throughput / bare proxy max throughput', op: '>=', limit: 0.8 },
+  { key: 'router.shadow_p99_ratio', what: 'primary p99 shadow 100% x2 / shadow off', op: '<=', limit: 1.1 },
+  { key: 'collector.records_per_s', what: 'collector records/s into embedded ClickHouse', op: '>=', limit: 50_000 },
+  { key: 'evaluator.pairs_per_s', what: 'evaluator pairs/s (structural + semantic)', op: '>=', limit: 5_000 },
+];
+
+function byName<M extends Measurement>(rows: readonly M[], name: string): M | undefined {
+  return rows.find((r) => r.target === name);
+}
+
+const finite = (n: number | undefined): n is number => n !== undefined && Number.isFinite(n);
+
+function ratio(a: number | undefined, b: number | undefined): number | undefined {
+  // A ratio against an overhead that is not positive says nothing: leave it out.
+  return finite(a) && finite(b) && b > 0 ? a / b : undefined;
+}
+
+/** Target percentile minus direct percentile, same run. */
+function overhead(rows: readonly Measurement<OpenLoopResult>[], name: string, p: keyof Percentiles): number | undefined {
+  const direct = byName(rows, 'direct');
+  const row = byName(rows, name);
+  if (!usable(direct) || !usable(row)) return undefined;
+  return row.load.latencyMs[p] - direct.load.latencyMs[p];
+}
+
+export function figures(r: BenchResults): Figures {
+  const out: Figures = {};
+  const set = (key: FigureKey, value: number | undefined): void => {
+    if (finite(value)) out[key] = Math.round(value * 1000) / 1000;
+  };
+  const wp50 = overhead(r.overhead, 'warmpath', 'p50');
+  const wp99 = overhead(r.overhead, 'warmpath', 'p99');
+  set('router.overhead_p50_ms', wp50);
+  set('router.overhead_p99_ms', wp99);
+  set('router.vs_bare_p50_ratio', ratio(wp50, overhead(r.overhead, 'bare proxy', 'p50')));
+  set('router.portkey_p50_ratio', ratio(overhead(r.overhead, 'portkey', 'p50'), wp50));
+  set('router.portkey_p99_ratio', ratio(overhead(r.overhead, 'portkey', 'p99'), wp99));
+  const maxRps = (name: string): number | undefined => {
+    const m = byName(r.max, name);
+    return usable(m) ? m.load.achievedRps : undefined;
+  };
+  set('router.max_rps_vs_bare', ratio(maxRps('warmpath'), maxRps('bare proxy')));
+  set('router.max_rps_vs_portkey', ratio(maxRps('warmpath'), maxRps('portkey')));
+  // Only a run in which the secondaries really received the mirror measures shadowing.
+  if (r.shadow !== undefined && r.shadow.mirroredPerRequest > 0.5 && usable(r.shadow.on) && usable(r.shadow.off)) {
+    set('router.shadow_p99_ratio', ratio(r.shadow.on.load.latencyMs.p99, r.shadow.off.load.latencyMs.p99));
+  }
+  const streamWp = byName(r.stream, 'warmpath');
+  if (usable(streamWp)) set('router.ttfb_stream_ms', streamWp.load.ttfbMs.p50);
+  set('router.rss_mb', r.warmpathMemory?.peakRssMb);
+  for (const c of r.components) {
+    if (c.component === 'collector') set('collector.records_per_s', c.perSecond);
+    if (c.component === 'evaluator') set('evaluator.pairs_per_s', c.perSecond);
+  }
+  return out;
+}
+
+// ---- human output ----
+
+const ms = (n: number | undefined): string => (finite(n) ? n.toFixed(n >= 100 ? 0 : n >= 10 ? 1 : 2) : '–');
+const pct = (n: number | undefined): string => (finite(n) ? `${n.toFixed(0)}%` : '–');
+const num = (n: number | undefined, digits = 0): string => (finite(n) ? n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }) : '–');
+
+/** A plain-text table; the first `textColumns` columns are left-aligned, numbers right. */
+function table(header: readonly string[], rows: readonly (readonly string[])[], textColumns = 1): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: readonly string[]): string =>
+    cells.map((c, i) => (i < textColumns ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ').trimEnd();
+  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
+}
+
+function openRows(rows: readonly Measurement<OpenLoopResult>[], withOverhead: boolean): string[][] {
+  return rows.map((m) => {
+    const l = m.load;
+    const cells = [m.target, num(l.achievedRps, 1), ms(l.latencyMs.p50), ms(l.latencyMs.p90), ms(l.latencyMs.p99), ms(l.latencyMs.max)];
+    if (withOverhead) {
+      const isDirect = m.target === 'direct';
+      cells.push(isDirect ? '' : ms(overhead(rows, m.target, 'p50')), isDirect ? '' : ms(overhead(rows, m.target, 'p99')));
+    }
+    cells.push(pct(m.targetCpuPct), pct(m.upstreamCpuPct), pct(l.generatorCpuPct), pct(m.otherCpuPct), ms(l.sendLagMs.p99), String(l.errors));
+    return cells;
+  });
+}
+
+export function humanReport(r: BenchResults, f: Figures): string {
+  const out: string[] = [];
+  const cpuCols = ['proxy CPU', 'upstream CPU', 'loadgen CPU', 'other CPU', 'send lag p99', 'errors'];
+
+  const rounds = r.rounds > 1 ? `; each figure the median of ${r.rounds} interleaved rounds` : '';
+  out.push(`Overhead: open loop at ${num(r.overheadRate)} req/s, upstream answers at once (ms, send to last byte${rounds})`);
+  out.push(table(['target', 'req/s', 'p50', 'p90', 'p99', 'max', '+p50', '+p99', ...cpuCols], openRows(r.overhead, true)));
+  out.push('');
+
+  out.push(`Max throughput: closed loop, ${r.maxConnections} connections (autocannon), upstream answers at once (ms${rounds})`);
+  out.push(
+    table(
+      ['target', 'req/s', 'p50', 'p90', 'p99', 'proxy CPU', 'upstream CPU', 'loadgen CPU', 'other CPU', 'errors'],
+      r.max.map((m) => [
+        m.target,
+        num(m.load.achievedRps),
+        ms(m.load.latencyMs.p50),
+        ms(m.load.latencyMs.p90),
+        ms(m.load.latencyMs.p99),
+        pct(m.targetCpuPct),
+        pct(m.upstreamCpuPct),
+        pct(m.load.generatorCpuPct),
+        pct(m.otherCpuPct),
+        String(m.load.errors),
+      ]),
+    ),
+  );
+  out.push('');
+
+  out.push(`Streaming: open loop at ${num(r.streamRate)} req/s, stream: true, upstream sends 9 events 10 ms apart (ms)`);
+  out.push(
+    table(
+      ['target', 'req/s', 'TTFB p50', 'TTFB p90', 'TTFB p99', 'last byte p50', 'proxy CPU', 'errors'],
+      r.stream.map((m) => [
+        m.target,
+        num(m.load.achievedRps, 1),
+        ms(m.load.ttfbMs.p50),
+        ms(m.load.ttfbMs.p90),
+        ms(m.load.ttfbMs.p99),
+        ms(m.load.latencyMs.p50),
+        pct(m.targetCpuPct),
+        String(m.load.errors),
+      ]),
+    ),
+  );
+  out.push('');
+
+  if (r.shadow !== undefined) {
+    out.push(`Shadow: open loop at ${num(r.shadowRate)} req/s, primary upstream 50 ms, two secondaries 500 ms (primary latency, ms${rounds})`);
+    out.push(table(['warmpath', 'req/s', 'p50', 'p90', 'p99', 'max', ...cpuCols], openRows([r.shadow.off, r.shadow.on], false)));
+    out.push(
+      `secondary requests per primary request: ${r.shadow.mirroredPerRequest.toFixed(2)} with shadow 100% (2.00 = every request mirrored to both), ` +
+        `${r.shadow.offMirroredPerRequest.toFixed(2)} with shadow off`,
+    );
+    if (r.shadow.mirroredPerRequest <= 0.5) out.push('(the secondaries received no mirror: router.shadow_p99_ratio is left out)');
+    out.push('');
+  }
+
+  if (r.warmpathMemory !== undefined) {
+    out.push(`warmpath RSS after its runs: ${num(r.warmpathMemory.rssMb, 1)} MiB now, ${num(r.warmpathMemory.peakRssMb, 1)} MiB peak`);
+  }
+  for (const c of r.components) {
+    out.push(c.perSecond !== undefined ? `${c.component}: ${num(c.perSecond)} /s` : `${c.component}: not measured (${c.missing ?? 'unknown'})`);
+  }
+  out.push('');
+
+  const all: Measurement[] = [...r.overhead, ...r.max, ...r.stream, ...(r.shadow === undefined ? [] : [r.shadow.off, r.shadow.on])];
+  const troubled = all.filter((m) => m.load.errors > 0 || m.targetExited !== undefined);
+  if (troubled.length > 0) {
+    out.push('Errors (a run with more than 1% errors yields no figure):');
+    for (const m of troubled) {
+      const samples = m.load.kind === 'open' ? ` e.g. ${[...new Set(m.load.errorSamples)].join('; ')}` : '';
+      out.push(`  ${m.target}: ${m.load.errors} errors of ${m.load.ok + m.load.errors}${samples}`);
+      if (m.targetExited !== undefined) out.push(`    ${m.targetExited.replaceAll('\n', '\n    ')}`);
+    }
+    out.push('');
+  }
+  out.push('CPU columns: % of one core over the measured window (2 cores = 200%); "other" is every process that is not the benchmark\'s.');
+  out.push('');
+  if (r.busyRuns > 0) {
+    out.push(`WARNING: ${r.busyRuns} run(s) started while other processes kept the machine busy ("other CPU"): their figures are not trustworthy.`);
+    out.push('');
+  }
+  out.push('Figures against the design\'s performance targets');
+  const ruled = new Set(targetRules.map((t) => t.key));
+  const rows = targetRules.map((t) => {
+    const v = f[t.key];
+    const verdict = v === undefined ? 'not measured' : (t.op === '<=' ? v <= t.limit : v >= t.limit) ? 'meets' : 'MISSES';
+    return [t.key, t.what, v === undefined ? '–' : num(v, v >= 100 ? 0 : 3), `${t.op} ${num(t.limit, t.limit < 10 ? 1 : 0)}`, verdict];
+  });
+  for (const [key, value] of Object.entries(f)) {
+    if (!ruled.has(key as FigureKey)) rows.push([key, key === 'router.rss_mb' ? 'warmpath peak RSS (MiB)' : 'streaming TTFB p50 through warmpath (ms)', num(value, 2), '', '']);
+  }
+  out.push(table(['figure', 'what', 'measured', 'target', 'verdict'], rows, 2));
+  return out.join('\n');
+}
