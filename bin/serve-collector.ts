@@ -8,7 +8,7 @@ import type { ClickHouseStore, Telemetry } from '../core/index.ts';
 import type { InsertBatch } from '../collector/index.ts';
 import type { Config } from '../schemas/index.ts';
 import { createLogger } from './serve.ts';
-import { startStorage, type StorageRuntime } from './storage.ts';
+import { startStorageOrShutdown, type StorageRuntime } from './storage.ts';
 
 export interface RunningCollector {
   readonly adminUrl: string;
@@ -26,18 +26,7 @@ export interface CollectorServeOptions {
 export async function serveCollector(config: Config, options: CollectorServeOptions = {}): Promise<RunningCollector> {
   const logger = options.logger ?? createLogger(config);
   const telemetry = options.telemetry ?? createTelemetry({ serviceName: config.telemetry.service_name, otlpEndpoint: config.telemetry.otlp_endpoint });
-  let storage: StorageRuntime;
-  try {
-    storage = await startStorage(config, {
-      logger,
-      meter: telemetry.meter,
-      ...(options.store === undefined ? {} : { store: options.store }),
-      ...(options.wrapInsert === undefined ? {} : { wrapInsert: options.wrapInsert }),
-    });
-  } catch (err) {
-    await telemetry.shutdown();
-    throw err;
-  }
+  const storage: StorageRuntime = await startStorageOrShutdown(config, telemetry, { logger, store: options.store, wrapInsert: options.wrapInsert });
   const admin = buildAdminApp({
     listen: config.server.admin_listen,
     adminToken: config.server.admin_token,

@@ -11,7 +11,7 @@ import type { EligibilitySource, ShadowMirror } from '../router/index.ts';
 import type { Config, EligibilityFeed, ExchangeRecord, ExchangeSink } from '../schemas/index.ts';
 import { startEvaluation, type Evaluation } from './evaluation.ts';
 import { routeRows } from './routes.ts';
-import { startStorage, type StorageRuntime } from './storage.ts';
+import { startStorageOrShutdown, type StorageRuntime } from './storage.ts';
 
 export interface RunningServices {
   readonly routerUrl: string;
@@ -97,17 +97,7 @@ export async function serve(config: Config, options: ServeOptions = {}): Promise
     });
     sink = remote;
   } else {
-    try {
-      storage = await startStorage(config, {
-        logger,
-        meter: telemetry.meter,
-        ...(options.store === undefined ? {} : { store: options.store }),
-        ...(options.wrapInsert === undefined ? {} : { wrapInsert: options.wrapInsert }),
-      });
-    } catch (err) {
-      await telemetry.shutdown();
-      throw err;
-    }
+    storage = await startStorageOrShutdown(config, telemetry, { logger, store: options.store, wrapInsert: options.wrapInsert });
     sink = storage.collector.sink;
   }
   if (options.tee !== undefined) {

@@ -90,3 +90,25 @@ export async function startStorage(config: Config, options: StorageOptions): Pro
     throw err;
   }
 }
+
+/**
+ * startStorage for a process that owns its telemetry: a failed start shuts the telemetry
+ * down before the error goes on.
+ */
+export async function startStorageOrShutdown(
+  config: Config,
+  telemetry: { readonly meter: Meter; shutdown(): Promise<void> },
+  options: Omit<StorageOptions, 'meter'> & { readonly store?: ClickHouseStore | undefined; readonly wrapInsert?: ((insert: InsertBatch) => InsertBatch) | undefined },
+): Promise<StorageRuntime> {
+  try {
+    return await startStorage(config, {
+      logger: options.logger,
+      meter: telemetry.meter,
+      ...(options.store === undefined ? {} : { store: options.store }),
+      ...(options.wrapInsert === undefined ? {} : { wrapInsert: options.wrapInsert }),
+    });
+  } catch (err) {
+    await telemetry.shutdown();
+    throw err;
+  }
+}
