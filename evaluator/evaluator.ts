@@ -15,6 +15,7 @@ import { createParityAssist, logAssistCounts } from './assist.ts';
 import { embeddingEvidence, judgeEvidence, preparePair, type PreparedPair } from './evidence.ts';
 import type { FeedPublisher } from './feed.ts';
 import { nextState, type RouteState } from './hysteresis.ts';
+import { mapInSlices } from './slices.ts';
 import { baselinesOf, windowMeasure, type Baselines } from './measures.ts';
 import { clearlyWorse, scorePair, type NoiseBaseline, type PairEvidence } from './scorers/index.ts';
 import {
@@ -139,11 +140,14 @@ export function createEvaluator(deps: EvaluatorDeps): Evaluator {
       // Only answered pairs are scored; failed shadow calls count in the route's health.
       if (!orphan && c.outcome === 'ok' && c.p_outcome === 'ok') ready.push(c);
     }
-    const prepared = ready.flatMap((c) => preparePair(c, config.workloads) ?? []);
+    const prepared = (await mapInSlices(ready, (c) => preparePair(c, config.workloads))).filter((p) => p !== undefined);
     // Embeddings of twins and shadows in one pass: batched per workload, each record once.
     const embedded = await embeddingEvidence(assist, prepared);
     // Twins first: the noise floor the shadows are judged against includes this run's twins.
-    const twinRows = prepared.filter((p) => p.candidate.kind === 'twin').map((p) => score(p, embedded.get(p.candidate.record_id), undefined));
+    const twinRows = await mapInSlices(
+      prepared.filter((p) => p.candidate.kind === 'twin'),
+      (p) => score(p, embedded.get(p.candidate.record_id), undefined),
+    );
     await store.insertParity(twinRows);
     const baselines = await noiseBaselines(now);
     const typical = new Map(
@@ -151,7 +155,7 @@ export function createEvaluator(deps: EvaluatorDeps): Evaluator {
     );
     const shadows = prepared.filter((p) => p.candidate.kind === 'shadow');
     const judged = await judgeEvidence(assist, shadows, random);
-    const shadowRows = shadows.map((p) => {
+    const shadowRows = await mapInSlices(shadows, (p) => {
       const judge = judged.get(p.candidate.record_id);
       const evidence = { ...embedded.get(p.candidate.record_id), ...(judge === undefined ? {} : { judge }) };
       return score(p, evidence, baselines.get(p.workload.name), typical);
