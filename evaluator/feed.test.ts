@@ -68,3 +68,18 @@ test('subscribers get every publication, the current one at once', () => {
   publisher.publish([entry(false)], Date.now());
   assert.equal(seen.length, 2);
 });
+
+test('long-poll before the first evaluation waits for it instead of failing', async () => {
+  const fresh = new FeedPublisher(60_000);
+  const early = fastify();
+  registerFeedRoute(early, fresh);
+  const earlyUrl = await early.listen({ host: '127.0.0.1', port: 0 });
+  try {
+    setTimeout(() => fresh.publish([entry(true)], Date.now()), 150);
+    const res = await fetch(`${earlyUrl}/v1/eligibility?wait=10`);
+    assert.equal(res.status, 200);
+    assert.equal(((await res.json()) as { version: number }).version, 1);
+  } finally {
+    await early.close();
+  }
+});

@@ -76,7 +76,8 @@ export function registerFeedRoute(app: FastifyInstance, publisher: FeedPublisher
     async (request, reply) => {
       const wait = (request.query as { wait?: number }).wait ?? 0;
       const known = request.headers['if-none-match'];
-      if (wait > 0 && known !== undefined && known === publisher.etag) {
+      // A poller waiting on a version it has, or on the first feed, is answered on change.
+      if (wait > 0 && (publisher.current === undefined || (known !== undefined && known === publisher.etag))) {
         const gone = new AbortController();
         request.raw.once('close', () => gone.abort());
         await publisher.waitForChange(wait * 1000, gone.signal);

@@ -52,14 +52,14 @@ test('a lone router stores through the collector and obeys the evaluator it poll
   await router.shadow.drain();
   const store = await testStore();
   const count = async () => Number((await rows<{ n: string }>({ ...store, database: 'at_scale' }, `SELECT count() AS n FROM at_scale.exchanges FINAL WHERE kind = 'shadow'`))[0]?.n ?? 0);
-  const deadline = Date.now() + 10_000;
+  const deadline = Date.now() + 20_000;
   while ((await count()) < 20 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
   assert.equal(await count(), 20, 'the router\'s shadow records reached the collector over HTTP');
   const primaries = await rows<{ n: string }>({ ...store, database: 'at_scale' }, `SELECT count() AS n FROM at_scale.exchanges FINAL WHERE kind = 'primary'`);
   assert.equal(Number(primaries[0]?.n), 20);
 
   await hub.evaluation?.evaluator.runOnce();
-  const deadlineFeed = Date.now() + 10_000;
+  const deadlineFeed = Date.now() + 20_000;
   while (!router.eligibility.snapshot().isEligible('support', 'backup') && Date.now() < deadlineFeed) await new Promise((r) => setTimeout(r, 50));
   assert.equal(router.eligibility.snapshot().isEligible('support', 'backup'), true, 'the router follows the evaluator\'s feed');
   const routes = (await (await fetch(`${router.adminUrl}/v1/routes`)).json()) as { route: string; eligible: boolean; breaker: string }[];
