@@ -5,7 +5,8 @@ import { createHash } from 'node:crypto';
 import { test } from 'node:test';
 import type { ContentMode, ExchangeRecord } from '../schemas/index.ts';
 import { canonicalJson, storedContent } from './content.ts';
-import { clickHouseTime, exchangeColumns, serializeRow, toExchangeRow } from './row.ts';
+import { clickHouseTime } from '../core/clickhouse-time.ts';
+import { exchangeColumns, serializeRow, toExchangeRow } from './row.ts';
 import { syntheticRecord } from './synthetic.ts';
 
 const sha = (text: string) => createHash('sha256').update(text).digest('hex');

@@ -2,6 +2,7 @@
 // names are the contract the evaluator and the Grafana dashboards query: keep them.
 
 import type { ExchangeRecord, WorkloadStorage } from '../schemas/index.ts';
+import { clickHouseTime } from '../core/clickhouse-time.ts';
 import { storedContent } from './content.ts';
 
 export interface ExchangeRow {
@@ -51,13 +52,6 @@ export const exchangeColumns: readonly (keyof ExchangeRow)[] = [
   'content_mode', 'request_json', 'response_json', 'request_sha256', 'response_sha256', 'retention_days',
 ];
 
-const isoMillisUtc = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
-
-/** ISO 8601 (any offset, any precision) → `YYYY-MM-DD hh:mm:ss.sss` UTC. Throws on an invalid time. */
-export function clickHouseTime(iso: string): string {
-  const normal = isoMillisUtc.test(iso) ? iso : new Date(iso).toISOString();
-  return `${normal.slice(0, 10)} ${normal.slice(11, 23)}`;
-}
 
 export function toExchangeRow(record: ExchangeRecord, storage: WorkloadStorage): ExchangeRow {
   const content = storedContent(record.request, record.response ?? null, storage.content);

@@ -13,6 +13,7 @@ export { certify } from './policy.ts';
 export type { Certification } from './policy.ts';
 export { createTelemetry, startProcessTelemetry } from './telemetry.ts';
 export type { Telemetry, TelemetryOptions } from './telemetry.ts';
+export { clickHouseTime, clickHouseTimeOf, parseClickHouseTime } from './clickhouse-time.ts';
 export { createClickHouse, openClickHouse, resolveStorage, sessionSettings } from './clickhouse.ts';
 export type { ClickHouseOptions, ClickHouseStore, ResolvedStorage, StorageTarget } from './clickhouse.ts';
 export { bootstrapStatements, migrate, renderMigration } from './migrate.ts';

@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
 import { systemRandom, type Clock, type Random } from '../core/clock.ts';
+import { clickHouseTimeOf, parseClickHouseTime } from '../core/clickhouse-time.ts';
 import { certify } from '../core/policy.ts';
 import type { ProviderClients } from '../providers/index.ts';
 import type { Config, EligibilityEntry, WorkloadConfig } from '../schemas/index.ts';
@@ -19,8 +20,6 @@ import { mapInSlices } from './slices.ts';
 import { baselinesOf, windowMeasure, type Baselines } from './measures.ts';
 import { clearlyWorse, scorePair, type NoiseBaseline, type PairEvidence } from './scorers/index.ts';
 import {
-  chTime,
-  parseChTime,
   startOfTime,
   type CandidatePair,
   type EligibilityEventRow,
@@ -135,7 +134,7 @@ export function createEvaluator(deps: EvaluatorDeps): Evaluator {
     const ready: CandidatePair[] = [];
     for (const c of candidates) {
       const orphan = c.p_record_id === '';
-      if (orphan && now - parseChTime(c.ts) < orphanWaitMs) held = true;
+      if (orphan && now - parseClickHouseTime(c.ts) < orphanWaitMs) held = true;
       if (!held) next = { insertedAt: c.inserted_at, recordId: c.record_id };
       // Only answered pairs are scored; failed shadow calls count in the route's health.
       if (!orphan && c.outcome === 'ok' && c.p_outcome === 'ok') ready.push(c);
@@ -200,7 +199,7 @@ export function createEvaluator(deps: EvaluatorDeps): Evaluator {
           pairs: v?.pairs ?? 0,
           passes: v?.passes ?? 0,
           failuresByCheck,
-          newestPairAgeMs: v === undefined ? undefined : Math.max(0, now - parseChTime(v.newest)),
+          newestPairAgeMs: v === undefined ? undefined : Math.max(0, now - parseClickHouseTime(v.newest)),
           similarityMean: similarities.length === 0 ? undefined : similarities.reduce((a, b) => a + b, 0) / similarities.length,
           semanticWorse: worse,
           noiseFloor: usableNoise?.floor,
@@ -259,7 +258,7 @@ export function createEvaluator(deps: EvaluatorDeps): Evaluator {
 
   function event(workload: string, route: string, eligible: boolean, a: Assessment, w: RouteWindow, now: number): EligibilityEventRow {
     return {
-      event_id: randomUUID(), ts: chTime(now), workload, route, eligible, reasons: eligible ? [] : a.reasons, samples: w.pairs,
+      event_id: randomUUID(), ts: clickHouseTimeOf(now), workload, route, eligible, reasons: eligible ? [] : a.reasons, samples: w.pairs,
       pass_rate: a.passRate ?? null, lower_bound: a.lowerBound ?? null, noise_floor: w.noiseFloor ?? null, failing_checks: a.failingChecks,
     };
   }
@@ -277,7 +276,7 @@ export function createEvaluator(deps: EvaluatorDeps): Evaluator {
     const { scored, twins } = await scoreNew(now);
     const changes = await assessAll(now);
     // A heartbeat the dashboards' "feed stale" alert reads.
-    await store.writeState(lastRunKey, chTime(now));
+    await store.writeState(lastRunKey, clickHouseTimeOf(now));
     lastRunAt = now;
     return { scored, twins, changes };
   }
@@ -288,7 +287,7 @@ export function createEvaluator(deps: EvaluatorDeps): Evaluator {
       if (saved !== undefined) watermark = JSON.parse(saved) as Watermark;
       for (const e of await store.latestEvents()) {
         const enterAfter = config.workloads[e.workload]?.parity.enter_after ?? 1;
-        states.set(`${e.workload}\u0000${e.route}`, { eligible: e.eligible, since: parseChTime(e.changed_at), passStreak: e.eligible ? enterAfter : 0 });
+        states.set(`${e.workload}\u0000${e.route}`, { eligible: e.eligible, since: parseClickHouseTime(e.changed_at), passStreak: e.eligible ? enterAfter : 0 });
       }
     },
     runOnce,

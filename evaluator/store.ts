@@ -1,6 +1,7 @@
 // Everything the evaluator reads from and writes to ClickHouse. SQL lives here only.
 
 import type { ClickHouseClient } from '@clickhouse/client';
+import { clickHouseTimeOf } from '../core/clickhouse-time.ts';
 import type { ExchangeRequestContent, ExchangeResponseContent } from '../schemas/index.ts';
 
 export interface StoreTarget {
@@ -111,15 +112,6 @@ export interface EligibilityEventRow {
   readonly failing_checks: readonly string[];
 }
 
-/** `YYYY-MM-DD hh:mm:ss.sss` UTC, the DateTime64(3) text form. */
-export function chTime(ms: number): string {
-  const iso = new Date(ms).toISOString();
-  return `${iso.slice(0, 10)} ${iso.slice(11, 23)}`;
-}
-
-export function parseChTime(text: string): number {
-  return Date.parse(`${text.replace(' ', 'T')}Z`);
-}
 
 export function parseRequest(json: string): ExchangeRequestContent | undefined {
   if (json === '') return undefined;
@@ -199,7 +191,7 @@ export function createEvaluatorStore(target: StoreTarget) {
          WHERE kind = 'primary' AND outcome = 'ok' AND has(mapKeys({windows:Map(String, UInt64)}), workload)
            AND ts >= {now:DateTime64(3)} - toIntervalMillisecond({windows:Map(String, UInt64)}[workload])
          GROUP BY workload, stream`,
-        { now: chTime(nowMs), windows },
+        { now: clickHouseTimeOf(nowMs), windows },
       );
     },
 
@@ -218,7 +210,7 @@ export function createEvaluatorStore(target: StoreTarget) {
          WHERE kind = 'twin' AND has(mapKeys({windows:Map(String, UInt64)}), workload)
            AND ts >= {now:DateTime64(3)} - toIntervalMillisecond({windows:Map(String, UInt64)}[workload])
          GROUP BY workload`,
-        { now: chTime(nowMs), windows },
+        { now: clickHouseTimeOf(nowMs), windows },
       );
     },
 
@@ -234,7 +226,7 @@ export function createEvaluatorStore(target: StoreTarget) {
          WHERE kind = 'shadow' AND has(mapKeys({windows:Map(String, UInt64)}), workload)
            AND ts >= {now:DateTime64(3)} - toIntervalMillisecond({windows:Map(String, UInt64)}[workload])
          GROUP BY workload, route`,
-        { now: chTime(nowMs), windows },
+        { now: clickHouseTimeOf(nowMs), windows },
       );
     },
 
@@ -246,7 +238,7 @@ export function createEvaluatorStore(target: StoreTarget) {
          WHERE kind = 'shadow' AND has(mapKeys({windows:Map(String, UInt64)}), workload)
            AND ts >= {now:DateTime64(3)} - toIntervalMillisecond({windows:Map(String, UInt64)}[workload])
          GROUP BY workload, route`,
-        { now: chTime(nowMs), windows },
+        { now: clickHouseTimeOf(nowMs), windows },
       );
     },
 

@@ -1,0 +1,19 @@
+// The text form of DateTime64(3) in UTC that every ClickHouse parses: `YYYY-MM-DD hh:mm:ss.sss`.
+
+const isoMillisUtc = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
+
+/** ISO 8601 (any offset, any precision) → `YYYY-MM-DD hh:mm:ss.sss` UTC. Throws on an invalid time. */
+export function clickHouseTime(iso: string): string {
+  const normal = isoMillisUtc.test(iso) ? iso : new Date(iso).toISOString();
+  return `${normal.slice(0, 10)} ${normal.slice(11, 23)}`;
+}
+
+/** Epoch milliseconds → `YYYY-MM-DD hh:mm:ss.sss` UTC. */
+export function clickHouseTimeOf(ms: number): string {
+  return clickHouseTime(new Date(ms).toISOString());
+}
+
+/** `YYYY-MM-DD hh:mm:ss[.sss]` UTC → epoch milliseconds. */
+export function parseClickHouseTime(text: string): number {
+  return Date.parse(`${text.replace(' ', 'T')}Z`);
+}
