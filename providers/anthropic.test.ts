@@ -27,6 +27,13 @@ const weatherTool = {
   },
 } as const;
 
+/** weatherTool as Anthropic's Messages API declares it. */
+const anthropicWeatherTool = {
+  name: 'get_weather',
+  description: 'Current weather for a city',
+  input_schema: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
+};
+
 // ---- request translation ---------------------------------------------------------------
 
 const requestCases: { name: string; request: ChatRequest; stream?: boolean; want: Record<string, unknown> }[] = [
@@ -127,11 +134,7 @@ const requestCases: { name: string; request: ChatRequest; stream?: boolean; want
         },
       ],
       tools: [
-        {
-          name: 'get_weather',
-          description: 'Current weather for a city',
-          input_schema: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
-        },
+        anthropicWeatherTool,
         { name: 'now', input_schema: { type: 'object', properties: {} } },
       ],
       tool_choice: { type: 'auto' },
@@ -157,13 +160,7 @@ const requestCases: { name: string; request: ChatRequest; stream?: boolean; want
         { role: 'assistant', content: [{ type: 'tool_use', id: 'toolu_9', name: 'get_weather', input: {} }] },
         { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_9', content: 'ok' }] },
       ],
-      tools: [
-        {
-          name: 'get_weather',
-          description: 'Current weather for a city',
-          input_schema: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
-        },
-      ],
+      tools: [anthropicWeatherTool],
       tool_choice: { type: 'any' },
     },
   },
@@ -180,13 +177,7 @@ const requestCases: { name: string; request: ChatRequest; stream?: boolean; want
       model: 'claude-sonnet-4-5',
       max_tokens: 4096,
       messages: [{ role: 'user', content: [{ type: 'text', text: 'Paris?' }] }],
-      tools: [
-        {
-          name: 'get_weather',
-          description: 'Current weather for a city',
-          input_schema: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
-        },
-      ],
+      tools: [anthropicWeatherTool],
       tool_choice: { type: 'tool', name: 'get_weather', disable_parallel_tool_use: true },
     },
   },
@@ -197,13 +188,7 @@ const requestCases: { name: string; request: ChatRequest; stream?: boolean; want
       model: 'claude-sonnet-4-5',
       max_tokens: 4096,
       messages: [{ role: 'user', content: [{ type: 'text', text: 'Hi' }] }],
-      tools: [
-        {
-          name: 'get_weather',
-          description: 'Current weather for a city',
-          input_schema: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
-        },
-      ],
+      tools: [anthropicWeatherTool],
       tool_choice: { type: 'none' },
     },
   },
