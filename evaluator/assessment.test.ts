@@ -27,10 +27,10 @@ const healthyWindow: RouteWindow = {
 const cases: { name: string; window?: Partial<RouteWindow>; cert?: typeof certified; eligible: boolean; reasons: RegExp[] }[] = [
   { name: 'warm, passing and healthy: eligible', eligible: true, reasons: [] },
   { name: 'not certified', cert: { certified: false, refusals: ['retention 90d > max 30d'] }, eligible: false, reasons: [/^not certified: retention 90d > max 30d$/] },
-  { name: 'too few samples: cold, and too few to prove parity', window: { pairs: 12, passes: 12 }, eligible: false, reasons: [/^cold: 12 samples in 1h < 50$/, /^parity: pass rate 100\.0%, lower bound 75\.7% < 90\.0%$/] },
+  { name: 'too few samples: cold, and too few to prove parity', window: { pairs: 12, passes: 12, failuresByCheck: {} }, eligible: false, reasons: [/^cold: 12 samples in 1h < 50$/, /^parity: pass rate 100\.0%, lower bound 75\.7% < 90\.0%$/] },
   { name: 'newest sample too old: cold', window: { newestPairAgeMs: 14 * 60_000 }, eligible: false, reasons: [/^cold: newest sample 14m old > 10m$/] },
   { name: 'no samples at all', window: { pairs: 0, passes: 0, newestPairAgeMs: undefined, failuresByCheck: {} }, eligible: false, reasons: [/^cold: 0 samples/, /^parity: no scored pairs$/] },
-  { name: 'pass rate lower bound below the minimum', window: { passes: 175 }, eligible: false, reasons: [/^parity: pass rate 88\.4%, lower bound 83\.\d% < 90\.0%$/] },
+  { name: 'pass rate lower bound below the minimum', window: { passes: 175, failuresByCheck: { latency: 15, semantic: 8 } }, eligible: false, reasons: [/^parity: pass rate 88\.4%, lower bound 83\.\d% < 90\.0% \(failing: latency 15, semantic 8\)$/] },
   { name: 'a hard check over its own limit fails even with a good pass rate', window: { passes: 194, failuresByCheck: { json_keys: 5 } }, eligible: false, reasons: [/^parity: json_keys failures 2\.5% > limit 2\.0%$/] },
   { name: 'semantically worse than the primary\'s noise', window: { semanticWorse: { worse: true, detail: 'mean 0.70 vs twins 0.90' } }, eligible: false, reasons: [/^parity: semantic mean 0\.70 vs twins 0\.90$/] },
   { name: 'shadow error rate over the limit', window: { shadowErrors: 20 }, eligible: false, reasons: [/^unhealthy: shadow error rate 10\.0% > 5\.0%$/] },

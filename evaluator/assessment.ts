@@ -57,18 +57,20 @@ export function assess(certification: Certification, window: RouteWindow, parity
 
   const passRate = window.pairs > 0 ? window.passes / window.pairs : undefined;
   const lowerBound = window.pairs > 0 ? wilsonLowerBound(window.passes, window.pairs) : undefined;
+  const failing = Object.entries(window.failuresByCheck)
+    .filter(([, count]) => count > 0)
+    .sort((a, b) => b[1] - a[1]);
+  const failingChecks = failing.map(([check]) => check);
   let parityOk = true;
   if (lowerBound === undefined) {
     parityOk = false;
     reasons.push('parity: no scored pairs');
   } else if (lowerBound < parity.min_pass_rate) {
     parityOk = false;
-    reasons.push(`parity: pass rate ${pct(passRate as number)}, lower bound ${pct(lowerBound)} < ${pct(parity.min_pass_rate)}`);
+    // Which checks the failing pairs failed is what an operator looks at next.
+    const which = failing.length === 0 ? '' : ` (failing: ${failing.map(([check, count]) => `${check} ${count}`).join(', ')})`;
+    reasons.push(`parity: pass rate ${pct(passRate as number)}, lower bound ${pct(lowerBound)} < ${pct(parity.min_pass_rate)}${which}`);
   }
-  const failingChecks = Object.entries(window.failuresByCheck)
-    .filter(([, count]) => count > 0)
-    .sort((a, b) => b[1] - a[1])
-    .map(([check]) => check);
   for (const [check, limit] of Object.entries(parity.hard_failure_limits)) {
     const failures = window.failuresByCheck[check] ?? 0;
     if (window.pairs > 0 && failures / window.pairs > limit) {
