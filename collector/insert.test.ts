@@ -1,16 +1,18 @@
 // The insert as a ClickHouse server sees it over HTTP: the batch string is the body as is
 // (serialised once), the statement names every column, the settings ride along. No server
-// runs here, so a local HTTP endpoint records the request.
+// runs here, so a local HTTP endpoint records the request. Then the embedded engine's raw
+// insert, against the real chDB.
 
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { test } from 'node:test';
-import { openClickHouse } from '../core/clickhouse.ts';
+import { embeddedRawInsert, openClickHouse } from '../core/clickhouse.ts';
 import { configDefaults } from '../core/config.ts';
 import { clickHouseInsert, isRetryableInsertError } from './insert.ts';
 import { exchangeColumns, serializeRow, toExchangeRow } from './row.ts';
 import { syntheticRecord } from './synthetic.ts';
+import { rows, testDatabase } from '../test/helpers/clickhouse.ts';
 
 test('HTTP insert: JSONCompactEachRow body sent as serialised, columns named, UTC and optimize_on_insert=0', async () => {
   const seen: { url: string; body: string; auth: string | undefined }[] = [];
@@ -48,6 +50,31 @@ test('only errors about the data are not retried', () => {
     { err: Object.assign(new Error('Unknown table'), { code: '60' }), retry: true },
     { err: Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }), retry: true },
     { err: new Error('Timeout error.'), retry: true },
+    // chDB's own errors: a class in `code`, the ClickHouse code as a number.
+    { err: Object.assign(new Error('Cannot parse input (at row 2)'), { code: 'CHDB_INSERT', clickhouseCode: 27 }), retry: false },
+    { err: Object.assign(new Error('Too many parts'), { code: 'CHDB_INSERT', clickhouseCode: 252 }), retry: true },
+    { err: Object.assign(new Error('engine closed'), { code: 'CHDB_CLOSED' }), retry: true },
   ];
   for (const c of cases) assert.equal(isRetryableInsertError(c.err), c.retry, (c.err as Error).message);
+});
+
+test('embedded insert: the batch goes in as UTF-8 bytes and every row reads back as written', async () => {
+  const store = await testDatabase('wp_raw_insert');
+  assert.notEqual(embeddedRawInsert(store.client), undefined, 'an embedded client has the raw insert');
+  const insert = await clickHouseInsert(store.client, `${store.database}.exchanges`, store.embedded);
+  const record = (i: number, content: string) => ({ ...syntheticRecord(i), response: { content, refusal: null, tool_calls: [] } });
+  const answers = ['café, naïve, déjà vu', 'Ελληνικά και 日本語', 'emoji 🚀 and a quote " and a backslash \\', 'line\nbreak\ttab'];
+  const lines = answers.map((a, i) => serializeRow(toExchangeRow(record(i, a), { content: 'full', retention_days: 30 })));
+  await insert(lines.join('\n'), lines.length);
+  const read = await rows<{ record_id: string; response_json: string }>(store, `SELECT record_id, response_json FROM ${store.database}.exchanges ORDER BY record_id`);
+  assert.deepEqual(read.map((r) => (JSON.parse(r.response_json) as { content: string }).content), answers);
+});
+
+test('embedded insert: a row the engine cannot parse fails the batch with an error that is not retried', async () => {
+  const store = await testDatabase('wp_raw_insert_bad');
+  const insert = await clickHouseInsert(store.client, `${store.database}.exchanges`, store.embedded);
+  const good = serializeRow(toExchangeRow(syntheticRecord(1), { content: 'none', retention_days: 30 }));
+  const bad = good.replace(/,200,/, ',"two hundred",');
+  assert.notEqual(bad, good);
+  await assert.rejects(insert(`${good}\n${bad}`, 2), (err: unknown) => !isRetryableInsertError(err));
 });

@@ -10,7 +10,7 @@
 
 import { isAbsolute, resolve } from 'node:path';
 import { createClient, type ClickHouseClient, type ClickHouseClientConfigOptions } from '@clickhouse/client';
-import { createChdbConnection } from 'chdb/connection';
+import { createChdbConnection, type ChdbConnection } from 'chdb/connection';
 import type { StorageConfig } from '../schemas/index.ts';
 import { ConfigError } from './config.ts';
 
@@ -40,6 +40,26 @@ export interface ClickHouseOptions {
 type ClientConnection = NonNullable<ClickHouseClientConfigOptions['connection']>;
 
 const databaseName = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/**
+ * A pre-serialised insert body handed to chDB as bytes: the engine reads the Buffer where
+ * it lies, on its own threads. Through the client's `insert` the same body travels as one
+ * large string that the connection copies and the binding re-encodes on the event loop
+ * (measured on a 10k-row batch: 14–105 ms of main-thread CPU and a 12 ms median stall of
+ * the event loop, against ~5 ms and 2–7 ms this way, Buffer.from included).
+ */
+export type EmbeddedRawInsert = (table: string, columns: readonly string[], body: Buffer) => Promise<void>;
+
+const embeddedConnections = new WeakMap<ClickHouseClient, ChdbConnection>();
+
+/** The raw insert of a client on embedded ClickHouse; undefined for a server. */
+export function embeddedRawInsert(client: ClickHouseClient): EmbeddedRawInsert | undefined {
+  const connection = embeddedConnections.get(client);
+  if (connection === undefined) return undefined;
+  return async (table, columns, body) => {
+    await connection.chdb.rawInsert({ table, columns, values: body, format: 'JSONCompactEachRow' });
+  };
+}
 
 /** Every session runs in UTC whatever the process or server time zone (facts: chDB follows TZ). */
 export const sessionSettings = { session_timezone: 'UTC' } as const;
@@ -114,8 +134,9 @@ async function clientFor(target: StorageTarget): Promise<ClickHouseClient> {
   const json = { parse: JSON.parse, stringify: stringifyPassingStrings };
   if (target.kind === 'embedded') {
     // chdb and the client each carry a copy of the Connection type (facts.md): one cast.
-    const connection = createChdbConnection({ path: target.path }) as unknown as ClientConnection;
-    const client = createClient({ connection, json });
+    const chdb = createChdbConnection({ path: target.path });
+    const client = createClient({ connection: chdb as unknown as ClientConnection, json });
+    embeddedConnections.set(client, chdb);
     // A chDB session keeps its settings, so UTC is set once here rather than prefixed to
     // every statement as clickhouse_settings would (that costs ~15% on 10k-row inserts).
     try {
