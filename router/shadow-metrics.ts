@@ -4,7 +4,7 @@ import type { Meter } from '@opentelemetry/api';
 
 export interface ShadowMetrics {
   call(workload: string, route: string, kind: string, outcome: string, seconds: number): void;
-  dropped(workload: string, route: string, reason: 'queue_full' | 'budget'): void;
+  dropped(workload: string, route: string, reason: 'queue_full' | 'budget', calls?: number): void;
   withheld(workload: string, route: string, reason: 'uncertified'): void;
   skipped(workload: string, reason: 'budget'): void;
 }
@@ -35,7 +35,7 @@ export function createShadowMetrics(
       calls.add(1, { workload, route, kind, outcome });
       duration.record(seconds, { workload, route, kind });
     },
-    dropped: (workload, route, reason) => dropped.add(1, { workload, route, reason }),
+    dropped: (workload, route, reason, calls = 1) => dropped.add(calls, { workload, route, reason }),
     withheld: (workload, route, reason) => withheld.add(1, { workload, route, reason }),
     skipped: (workload, reason) => skipped.add(1, { workload, reason }),
   };

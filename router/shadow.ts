@@ -1,12 +1,11 @@
 // Shadow mirroring: after the primary answer is on its way, a sampled share of requests is
 // re-sent to every secondary certified for the workload (and a noise share to the primary
-// itself, the twin), each target behind its own bottleneck limiter and bounded queue. A
+// itself, the twin), each target behind its own limits and bounded queue (shadow-lane.ts). A
 // shadow call has its own timeout, no retries, no failover, and never touches the primary
 // response or the breakers.
 
 import { randomUUID } from 'node:crypto';
 import { ProxyTracerProvider, type Meter, type SpanContext, type Tracer } from '@opentelemetry/api';
-import Bottleneck from 'bottleneck';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Clock, Random } from '../core/clock.ts';
 import { UpstreamStreamError, failure, type UpstreamFailure } from '../providers/index.ts';
@@ -15,6 +14,7 @@ import { round } from './execute.ts';
 import { StreamAccumulator, buildRecord, summariseCompletion, type AnswerSummary } from './record.ts';
 import type { RouteRuntime, RouteTable, WorkloadRoutes } from './route-table.ts';
 import { ShadowBudget, budgetStateValue } from './shadow-budget.ts';
+import { ShadowLane } from './shadow-lane.ts';
 import { createShadowMetrics, type ShadowMetrics } from './shadow-metrics.ts';
 import { endWithRecord, startShadowSpan } from './tracing.ts';
 
@@ -43,7 +43,7 @@ export interface ShadowDeps {
 interface Target {
   readonly route: RouteRuntime;
   readonly kind: Exclude<ExchangeKind, 'primary'>;
-  readonly limiter: Bottleneck;
+  readonly lane: ShadowLane;
 }
 
 export function createShadowMirror(deps: ShadowDeps): ShadowMirror {
@@ -63,43 +63,38 @@ export function createShadowMirror(deps: ShadowDeps): ShadowMirror {
   const targets = new Map<string, Target[]>();
   for (const w of deps.workloads) {
     const shadow = w.workload.shadow;
-    const limiterFor = (): Bottleneck =>
-      new Bottleneck({
-        maxConcurrent: shadow.max_concurrency,
-        minTime: Math.ceil(1000 / shadow.max_rps),
-        highWater: shadow.queue_size,
-        strategy: Bottleneck.strategy.OVERFLOW,
-      });
-    targets.set(w.workload.name, [
-      ...w.certified.map((route) => ({ route, kind: 'shadow' as const, limiter: limiterFor() })),
-      { route: w.primary, kind: 'twin' as const, limiter: limiterFor() },
+    const workload = w.workload.name;
+    const laneFor = (route: RouteRuntime): ShadowLane =>
+      new ShadowLane(
+        { maxConcurrency: shadow.max_concurrency, maxRps: shadow.max_rps, queueSize: shadow.queue_size },
+        {
+          dropped: (calls) => metrics.dropped(workload, route.config.name, 'queue_full', calls),
+          failed: (err) => deps.logger.error({ err, workload, route: route.config.name }, 'shadow call failed unexpectedly'),
+        },
+      );
+    targets.set(workload, [
+      ...w.certified.map((route) => ({ route, kind: 'shadow' as const, lane: laneFor(route) })),
+      { route: w.primary, kind: 'twin' as const, lane: laneFor(w.primary) },
     ]);
   }
-  const pending = new Set<Promise<void>>();
 
   function dispatch(routes: WorkloadRoutes, request: ChatRequest, primary: ExchangeRecord, target: Target, primarySpan: SpanContext | undefined): void {
     const workload = routes.workload.name;
     const route = target.route.config.name;
-    const job = target.limiter
-      .schedule(async () => {
-        // Budget is checked again when the call actually goes out: queued calls may wait.
-        if (budget.state(workload, clock.now()) === 'stopped') {
-          metrics.dropped(workload, route, 'budget');
-          return;
-        }
-        const span = startShadowSpan(tracer, primarySpan, target.route.provider.kind, target.route.config.model, route, target.kind, workload);
-        const record = await shadowCall(routes, request, primary, target);
-        endWithRecord(span, record);
-        budget.add(workload, record.cost_usd, clock.now());
-        metrics.call(workload, route, target.kind, record.outcome, record.latency_ms / 1000);
-        deps.sink.write(record);
-      })
-      .catch((err: unknown) => {
-        if (err instanceof Bottleneck.BottleneckError) metrics.dropped(workload, route, 'queue_full');
-        else deps.logger.error({ err, workload, route }, 'shadow call failed unexpectedly');
-      });
-    pending.add(job);
-    void job.finally(() => pending.delete(job));
+    const accepted = target.lane.offer(async () => {
+      // Budget is checked again when the call actually goes out: queued calls may wait.
+      if (budget.state(workload, clock.now()) === 'stopped') {
+        metrics.dropped(workload, route, 'budget');
+        return;
+      }
+      const span = startShadowSpan(tracer, primarySpan, target.route.provider.kind, target.route.config.model, route, target.kind, workload);
+      const record = await shadowCall(routes, request, primary, target);
+      endWithRecord(span, record);
+      budget.add(workload, record.cost_usd, clock.now());
+      metrics.call(workload, route, target.kind, record.outcome, record.latency_ms / 1000);
+      deps.sink.write(record);
+    });
+    if (!accepted) metrics.dropped(workload, route, 'queue_full');
   }
 
   async function shadowCall(routes: WorkloadRoutes, request: ChatRequest, primary: ExchangeRecord, target: Target): Promise<ExchangeRecord> {
@@ -193,10 +188,10 @@ export function createShadowMirror(deps: ShadowDeps): ShadowMirror {
     spendToday: (workload) => budget.spentToday(workload, clock.now()),
     async drain() {
       await new Promise((resolve) => setImmediate(resolve));
-      while (pending.size > 0) await Promise.all([...pending]);
+      await Promise.all([...targets.values()].flat().map((t) => t.lane.idle()));
     },
     async stop() {
-      await Promise.all([...targets.values()].flat().map((t) => t.limiter.stop({ dropWaitingJobs: true })));
+      await Promise.all([...targets.values()].flat().map((t) => t.lane.stop()));
     },
   };
 }
