@@ -85,3 +85,14 @@ test('a record becomes one row: every column, in table order', () => {
   const line = JSON.parse(serializeRow(row)) as unknown[];
   assert.deepEqual(line, exchangeColumns.map((c) => row[c]));
 });
+
+test('canonical JSON sorts keys at every level, as the default sort order does, for small and large objects', () => {
+  const keys = ['role', 'content', 'Zeta', 'alpha', '_x', 'é', 'b10', 'b9', '', 'tool_calls', 'name'];
+  const many = Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`k${(i * 7) % 40}`, i]));
+  const value = { small: Object.fromEntries(keys.map((k, i) => [k, i])), many, list: [{ role: 'user', content: 'x' }] };
+  const parsed = JSON.parse(canonicalJson(value)) as { small: object; many: object; list: object[] };
+  assert.deepEqual(Object.keys(parsed), ['list', 'many', 'small']);
+  assert.deepEqual(Object.keys(parsed.small), [...keys].sort());
+  assert.deepEqual(Object.keys(parsed.many), Object.keys(many).sort());
+  assert.deepEqual(Object.keys(parsed.list[0] as object), ['content', 'role']);
+});

@@ -2,6 +2,7 @@
 // the remote sink report through this interface; tests pass noopCollectorMetrics.
 
 import type { Meter } from '@opentelemetry/api';
+import { createSummedCounter } from '../core/summed-counter.ts';
 
 export type RecordSource = 'router' | 'ingest';
 
@@ -35,7 +36,8 @@ export interface CollectorGauges {
 }
 
 export function createCollectorMetrics(meter: Meter, gauges?: CollectorGauges): CollectorMetrics {
-  const accepted = meter.createCounter('warmpath_collector_records_accepted', { description: 'exchange records taken in, by source (router, ingest)' });
+  // Counted for every record the router writes: summed here (core/summed-counter.ts).
+  const accepted = createSummedCounter(meter, 'warmpath_collector_records_accepted', { description: 'exchange records taken in, by source (router, ingest)' });
   const rejected = meter.createCounter('warmpath_collector_records_rejected', { description: 'ingest lines refused as invalid' });
   const dropped = meter.createCounter('warmpath_collector_records_dropped', { description: 'records lost, by reason (queue_full, spool_full, rejected_by_storage, shut_down, remote_*)' });
   const inserted = meter.createCounter('warmpath_collector_records_inserted', { description: 'rows inserted into ClickHouse (replays included)' });
@@ -51,7 +53,7 @@ export function createCollectorMetrics(meter: Meter, gauges?: CollectorGauges): 
     meter.createObservableGauge('warmpath_collector_spool_bytes', { description: 'bytes in the disk spool' }).addCallback((r) => r.observe(gauges.spoolBytes()));
   }
   return {
-    accepted: (rows, source) => accepted.add(rows, { source }),
+    accepted: (rows, source) => accepted.add(source, { source }, rows),
     rejected: (rows) => rejected.add(rows),
     dropped: (rows, reason) => dropped.add(rows, { reason }),
     inserted: (rows, ms) => {

@@ -11,6 +11,8 @@ export type { ErrorCode } from './errors.ts';
 export { errorBodyOf, installErrorHandling, openAIError, sendError, toWarmpathError } from './http-errors.ts';
 export { certify } from './policy.ts';
 export type { Certification } from './policy.ts';
+export { createSummedCounter } from './summed-counter.ts';
+export type { SummedCounter } from './summed-counter.ts';
 export { createTelemetry, startProcessTelemetry } from './telemetry.ts';
 export type { Telemetry, TelemetryOptions } from './telemetry.ts';
 export { clickHouseTime, clickHouseTimeOf, parseClickHouseTime } from './clickhouse-time.ts';

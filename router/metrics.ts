@@ -1,6 +1,7 @@
 // Router instruments. Names are the Prometheus names users see on /metrics (README lists them).
 
 import type { Attributes, Meter } from '@opentelemetry/api';
+import { createSummedCounter } from '../core/summed-counter.ts';
 import type { ErrorClass } from '../schemas/index.ts';
 import { breakerStateValue } from './breaker.ts';
 import type { RouteTable } from './route-table.ts';
@@ -13,12 +14,13 @@ export interface RouterMetrics {
 }
 
 export function createRouterMetrics(meter: Meter, table: RouteTable): RouterMetrics {
-  const requests = meter.createCounter('warmpath_requests', { description: 'Client requests by workload, serving route and outcome' });
+  // Counted on every request: summed here (core/summed-counter.ts); histograms stay synchronous.
+  const requests = createSummedCounter(meter, 'warmpath_requests', { description: 'Client requests by workload, serving route and outcome' });
   const duration = meter.createHistogram('warmpath_request_duration_seconds', {
     description: 'Client request latency, first byte in to last byte out',
     advice: { explicitBucketBoundaries: [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60] },
   });
-  const attempts = meter.createCounter('warmpath_upstream_attempts', { description: 'Upstream attempts by route and error class (none = answered)' });
+  const attempts = createSummedCounter(meter, 'warmpath_upstream_attempts', { description: 'Upstream attempts by route and error class (none = answered)' });
   const attemptDuration = meter.createHistogram('warmpath_upstream_attempt_duration_seconds', {
     description: 'Upstream attempt latency up to the answer or the first stream chunk',
     advice: { explicitBucketBoundaries: [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60] },
@@ -33,12 +35,12 @@ export function createRouterMetrics(meter: Meter, table: RouteTable): RouterMetr
   return {
     request(workload, route, outcome, fallback, seconds) {
       const attrs: Attributes = { workload, route, outcome, fallback: fallback ? '1' : '0' };
-      requests.add(1, attrs);
+      requests.add(`${workload}\u0000${route}\u0000${outcome}\u0000${attrs.fallback}`, attrs);
       duration.record(seconds, attrs);
     },
     attempt(route, errorClass, seconds) {
       const attrs: Attributes = { route, error_class: errorClass ?? 'none' };
-      attempts.add(1, attrs);
+      attempts.add(`${route}\u0000${attrs.error_class}`, attrs);
       attemptDuration.record(seconds, attrs);
     },
     retry(workload, route) {
