@@ -30,6 +30,12 @@ function handlers() {
   return { seen, h };
 }
 
+/** Polls until `done()` (the limiter starts calls after a few timer turns, later under load). */
+async function until(done: () => boolean): Promise<void> {
+  for (let waited = 0; !done() && waited < 5000; waited += 5) await sleep(5);
+  assert.ok(done(), 'timed out waiting');
+}
+
 /** Calls that take `ms`, counting how many run at once and when each started. */
 function probe(ms: number) {
   const p = { inFlight: 0, maxInFlight: 0, starts: [] as number[], done: 0 };
@@ -53,8 +59,7 @@ describe('ShadowLane', () => {
     for (let i = 0; i < 7; i += 1) assert.equal(lane.offer(call), true);
     await sleep(batchWindowMs / 2);
     assert.equal(p.starts.length, 0, 'waiting for more calls to join');
-    for (let waited = 0; p.starts.length < 7 && waited < 2000; waited += 10) await sleep(10);
-    assert.equal(p.starts.length, 7);
+    await until(() => p.starts.length === 7);
     const spread = Math.max(...p.starts) - Math.min(...p.starts);
     assert.ok(spread < 5, `one batch: starts ${spread.toFixed(1)} ms apart`);
     await lane.idle();
@@ -62,11 +67,10 @@ describe('ShadowLane', () => {
 
   test('a full batch goes at once, without waiting for the window', async () => {
     const { h } = handlers();
-    const lane = new ShadowLane({ maxConcurrency: 16, maxRps: 1000, queueSize: 100 }, h);
+    const lane = new ShadowLane({ maxConcurrency: 16, maxRps: 1000, queueSize: 100 }, h, 60_000);
     const { p, call } = probe(1);
     for (let i = 0; i < 4; i += 1) lane.offer(call); // batchMax is 4
-    await sleep(batchWindowMs / 2);
-    assert.equal(p.starts.length, 4);
+    await until(() => p.starts.length === 4);
     await lane.idle();
   });
 
@@ -95,10 +99,10 @@ describe('ShadowLane', () => {
   test('queue_size bounds the calls not started yet; the rest are refused', async () => {
     const { h } = handlers();
     const lane = new ShadowLane({ maxConcurrency: 1, maxRps: 1000, queueSize: 3 }, h);
-    const { p, call } = probe(30);
+    const { p, call } = probe(200);
     const accepted = Array.from({ length: 6 }, () => lane.offer(call));
     assert.deepEqual(accepted, [true, true, true, false, false, false]);
-    await sleep(10);
+    await until(() => p.starts.length === 1);
     assert.equal(lane.offer(call), true, 'a started call frees its place in the queue');
     await lane.idle();
     assert.equal(p.done, 4);
@@ -107,9 +111,9 @@ describe('ShadowLane', () => {
   test('stop: running calls finish, calls not started are dropped and counted, later offers refused', async () => {
     const { seen, h } = handlers();
     const lane = new ShadowLane({ maxConcurrency: 1, maxRps: 1000, queueSize: 100 }, h);
-    const { p, call } = probe(30);
+    const { p, call } = probe(100);
     for (let i = 0; i < 5; i += 1) lane.offer(call);
-    await sleep(10);
+    await until(() => p.starts.length === 1);
     await lane.stop();
     assert.equal(p.done, 1);
     assert.equal(seen.dropped, 4);

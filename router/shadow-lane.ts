@@ -52,6 +52,7 @@ export function laneSettings(limits: LaneLimits): { readonly limiter: Bottleneck
 export class ShadowLane {
   readonly #limiter: Bottleneck;
   readonly #batchMax: number;
+  readonly #windowMs: number;
   readonly #queueSize: number;
   readonly #handlers: LaneHandlers;
   #waiting: LaneCall[] = [];
@@ -61,10 +62,11 @@ export class ShadowLane {
   readonly #jobs = new Set<Promise<void>>();
   #stopped = false;
 
-  constructor(limits: LaneLimits, handlers: LaneHandlers) {
+  constructor(limits: LaneLimits, handlers: LaneHandlers, windowMs = batchWindowMs) {
     const settings = laneSettings(limits);
     this.#limiter = new Bottleneck(settings.limiter);
     this.#batchMax = settings.batchMax;
+    this.#windowMs = windowMs;
     this.#queueSize = limits.queueSize;
     this.#handlers = handlers;
   }
@@ -75,7 +77,7 @@ export class ShadowLane {
     this.#notStarted += 1;
     this.#waiting.push(call);
     if (this.#waiting.length >= this.#batchMax) this.flush();
-    else this.#timer ??= setTimeout(() => this.flush(), batchWindowMs);
+    else this.#timer ??= setTimeout(() => this.flush(), this.#windowMs);
     return true;
   }
 
