@@ -256,12 +256,15 @@ async function main(argv: readonly string[]): Promise<number> {
       }
       const shadowRun = async (v: Variant, load: Load): Promise<Measurement<OpenLoopResult>> => {
         const before = await secondaryRequests();
+        const primaryBefore = await primary.requests();
         const m = await openLoop(ctx, v.target, { ...load, rate: plan.shadow.rate });
         // Mirrors still in flight to the 500 ms secondaries are counted too, and finish
         // before the other variant is measured.
         await new Promise((r) => setTimeout(r, 1200));
         v.mirrored += (await secondaryRequests()) - before;
-        v.sent += Math.round((load.warmupS + load.durationS) * plan.shadow.rate);
+        // What the primary answered, not what the plan sent: a run repeated because another
+        // user's load disturbed it sent its requests twice.
+        v.sent += (await primary.requests()) - primaryBefore;
         return m;
       };
       for (const v of variants) {

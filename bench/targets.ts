@@ -102,6 +102,8 @@ export interface WarmpathOptions {
   readonly nodeArgs?: readonly string[];
   /** Extra `storage` keys (batching, queue) for experiments. */
   readonly storage?: Readonly<Record<string, unknown>>;
+  /** Another checkout to run warmpath from (its TypeScript sources); this one by default. */
+  readonly root?: string;
 }
 
 const benchPolicy = { region: 'us', retention_days: 0, logs_prompts: false, data_classes: ['public', 'internal', 'pii'], tools: true };
@@ -166,7 +168,7 @@ export async function startWarmpath(group: ProcessGroup, options: WarmpathOption
   mkdirSync(options.dataDir, { recursive: true });
   const configFile = join(options.configDir, `${options.name.replace(/[^a-z0-9-]+/gi, '-')}.yaml`);
   writeFileSync(configFile, stringify(warmpathConfig(options, `127.0.0.1:${port}`, `127.0.0.1:${adminPort}`)));
-  const script = join(here, '..', 'bin', `warmpath${ext}`);
+  const script = options.root === undefined ? join(here, '..', 'bin', `warmpath${ext}`) : join(options.root, 'bin', 'warmpath.ts');
   const child = group.spawnNode(options.name, script, ['start', '--config', configFile], {
     nodeArgs: options.nodeArgs ?? [],
     cwd: options.configDir,

@@ -1,0 +1,92 @@
+// Two builds of warmpath under the same load at the same time, to tell whether a change
+// made the router faster:
+//
+//   npm run build && node dist/bench/duo.js --against REF [--rounds 6] [--seconds 8]
+//
+// On this VM one build's max throughput moves ±25% from one minute to the next, so runs
+// one after the other cannot resolve a change of a few percent. Here both builds run at
+// once, each `warmpath start` on the bench config with its own data folder and its own
+// 50-connection closed loop against one shared mock upstream, so both see the same
+// machine; the figure is the ratio of their requests per second. The side started first
+// has a small edge (A/A gives 0.91–0.97), so every comparison runs in both orientations
+// and the estimate is the geometric mean of (B/A with this build as B) and (A/B with this
+// build as A). REF is checked out into a temporary git worktree and run from source.
+
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { ClosedLoopResult, ClosedLoopSpec } from './load-spec.ts';
+import { chatBody } from './measure.ts';
+import { ProcessGroup, runJsonChild } from './processes.ts';
+import { benchScript, repoRoot, startUpstream, startWarmpath, type Upstream, type WarmpathTarget } from './targets.ts';
+
+interface Side {
+  readonly label: string;
+  readonly root: string;
+}
+
+const connections = 50;
+
+function load(group: ProcessGroup, target: WarmpathTarget, seconds: number): Promise<ClosedLoopResult> {
+  const spec: ClosedLoopSpec = { url: target.url, headers: target.headers, body: JSON.stringify(chatBody), connections, warmupS: 0, durationS: seconds };
+  return runJsonChild<ClosedLoopResult>(group, `closed-loop → ${target.name}`, benchScript('closed-loop'), spec, (seconds + 30) * 1000);
+}
+
+/** Rounds of both sides loaded at once; returns B/A per round. */
+async function orientation(group: ProcessGroup, upstream: Upstream, work: string, a: Side, b: Side, rounds: number, seconds: number): Promise<number[]> {
+  const start = (side: Side, name: string) =>
+    startWarmpath(group, { name, root: side.root, dataDir: join(work, name, 'data'), configDir: join(work, name), workloads: { bench: upstream }, secondaries: [], shadowSampleRate: 0 }, 'bench');
+  const targetA = await start(a, `A-${a.label}`);
+  const targetB = await start(b, `B-${b.label}`);
+  try {
+    await Promise.all([load(group, targetA, 3), load(group, targetB, 3)]);
+    const ratios: number[] = [];
+    for (let round = 1; round <= rounds; round += 1) {
+      const [ra, rb] = await Promise.all([load(group, targetA, seconds), load(group, targetB, seconds)]);
+      const ratio = rb.achievedRps / ra.achievedRps;
+      ratios.push(ratio);
+      process.stdout.write(`  round ${round}: A ${a.label} ${Math.round(ra.achievedRps)} req/s, B ${b.label} ${Math.round(rb.achievedRps)} req/s, B/A ${ratio.toFixed(3)}\n`);
+    }
+    return ratios;
+  } finally {
+    await Promise.all([group.stop(targetA.child), group.stop(targetB.child)]);
+  }
+}
+
+function mean(values: readonly number[]): number {
+  return values.reduce((sum, v) => sum + v, 0) / values.length;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { against: { type: 'string' }, rounds: { type: 'string', default: '6' }, seconds: { type: 'string', default: '8' } } });
+  if (values.against === undefined) throw new Error('usage: node dist/bench/duo.js --against REF [--rounds 6] [--seconds 8]');
+  const rounds = Number(values.rounds);
+  const seconds = Number(values.seconds);
+  const root = repoRoot();
+  const work = mkdtempSync(join(tmpdir(), 'warmpath-duo-'));
+  const other = join(work, 'against');
+  execFileSync('git', ['-C', root, 'worktree', 'add', '--detach', other, values.against], { stdio: 'ignore' });
+  symlinkSync(join(root, 'node_modules'), join(other, 'node_modules'));
+  const group = new ProcessGroup();
+  try {
+    const upstream = await startUpstream(group, 'upstream', 0, 10);
+    const self: Side = { label: 'this', root };
+    const against: Side = { label: values.against, root: other };
+    process.stdout.write(`A = ${against.label}, B = this tree\n`);
+    const selfAsB = await orientation(group, upstream, join(work, 'o1'), against, self, rounds, seconds);
+    process.stdout.write(`A = this tree, B = ${against.label}\n`);
+    const selfAsA = await orientation(group, upstream, join(work, 'o2'), self, against, rounds, seconds);
+    const estimate = Math.sqrt(mean(selfAsB) / mean(selfAsA));
+    process.stdout.write(
+      `this tree / ${values.against}: ${estimate.toFixed(3)} (B/A mean ${mean(selfAsB).toFixed(3)} with this tree as B, ${mean(selfAsA).toFixed(3)} with it as A)\n`,
+    );
+  } finally {
+    await group.stopAll();
+    execFileSync('git', ['-C', root, 'worktree', 'remove', '--force', other], { stdio: 'ignore' });
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+if (import.meta.main) await main();
