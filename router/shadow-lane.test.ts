@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, test } from 'node:test';
-import { batchWindowMs, laneSettings, ShadowLane, type LaneHandlers } from './shadow-lane.ts';
+import { laneSettings, ShadowLane, type LaneHandlers } from './shadow-lane.ts';
 
 describe('laneSettings', () => {
   const cases = [
@@ -54,14 +54,16 @@ function probe(ms: number) {
 describe('ShadowLane', () => {
   test('calls offered within the window start together, one window later', async () => {
     const { h } = handlers();
-    const lane = new ShadowLane({ maxConcurrency: 40, maxRps: 1000, queueSize: 100 }, h);
+    const windowMs = 400;
+    const lane = new ShadowLane({ maxConcurrency: 40, maxRps: 1000, queueSize: 100 }, h, windowMs);
     const { p, call } = probe(5);
     for (let i = 0; i < 7; i += 1) assert.equal(lane.offer(call), true);
-    await sleep(batchWindowMs / 2);
+    await sleep(50);
     assert.equal(p.starts.length, 0, 'waiting for more calls to join');
     await until(() => p.starts.length === 7);
-    const spread = Math.max(...p.starts) - Math.min(...p.starts);
-    assert.ok(spread < 5, `one batch: starts ${spread.toFixed(1)} ms apart`);
+    assert.ok(Math.min(...p.starts) >= windowMs - 5, `started at ${Math.min(...p.starts).toFixed(0)} ms, one window after the offers`);
+    await until(() => p.starts.length === 7);
+    assert.equal(lane.jobsSubmitted, 1, 'one limiter job for the seven calls');
     await lane.idle();
   });
 
@@ -71,6 +73,7 @@ describe('ShadowLane', () => {
     const { p, call } = probe(1);
     for (let i = 0; i < 4; i += 1) lane.offer(call); // batchMax is 4
     await until(() => p.starts.length === 4);
+    assert.equal(lane.jobsSubmitted, 1);
     await lane.idle();
   });
 
@@ -82,6 +85,7 @@ describe('ShadowLane', () => {
     await lane.idle();
     assert.equal(p.done, 20);
     assert.equal(p.maxInFlight, 4);
+    assert.equal(lane.jobsSubmitted, 20, 'a quarter of 4 is one call per job');
   });
 
   test('max_rps: no more calls start in a second than the rate allows', async () => {

@@ -61,6 +61,7 @@ export class ShadowLane {
   #notStarted = 0;
   readonly #jobs = new Set<Promise<void>>();
   #stopped = false;
+  #jobsSubmitted = 0;
 
   constructor(limits: LaneLimits, handlers: LaneHandlers, windowMs = batchWindowMs) {
     const settings = laneSettings(limits);
@@ -79,6 +80,11 @@ export class ShadowLane {
     if (this.#waiting.length >= this.#batchMax) this.flush();
     else this.#timer ??= setTimeout(() => this.flush(), this.#windowMs);
     return true;
+  }
+
+  /** Limiter jobs submitted so far: the calls accepted, divided by what batching saved. */
+  get jobsSubmitted(): number {
+    return this.#jobsSubmitted;
   }
 
   /** Hands the waiting calls to the limiter now. */
@@ -103,6 +109,7 @@ export class ShadowLane {
   }
 
   #submit(calls: LaneCall[]): void {
+    this.#jobsSubmitted += 1;
     let started = false;
     const job = this.#limiter
       .schedule({ weight: calls.length }, async () => {
