@@ -61,7 +61,8 @@ test('a lone router stores through the collector and obeys the evaluator it poll
   await hub.evaluation?.evaluator.runOnce();
   const deadlineFeed = Date.now() + 20_000;
   while (!router.eligibility.snapshot().isEligible('support', 'backup') && Date.now() < deadlineFeed) await new Promise((r) => setTimeout(r, 50));
-  assert.equal(router.eligibility.snapshot().isEligible('support', 'backup'), true, 'the router follows the evaluator\'s feed');
+  const why = async () => JSON.stringify(await (await fetch(`${hub.adminUrl}/v1/routes`)).json());
+  assert.equal(router.eligibility.snapshot().isEligible('support', 'backup'), true, `the router follows the evaluator's feed: ${await why()}`);
   const routes = (await (await fetch(`${router.adminUrl}/v1/routes`)).json()) as { route: string; eligible: boolean; breaker: string }[];
   assert.deepEqual(routes.map((r) => [r.route, r.eligible, r.breaker]), [['main', true, 'closed'], ['backup', true, 'closed']]);
 });

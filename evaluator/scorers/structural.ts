@@ -196,9 +196,15 @@ export const lengthCheck: StructuralCheck = (primary, shadow, _request, options)
     : result('length', false, `${detail} outside [${min}, ${max}]`, score);
 };
 
-// Sub-millisecond primaries would make any ratio explode: the denominator is at least 1 ms.
+/**
+ * Below this, a latency is the gateway's own scheduling (a GC pause, a busy event loop),
+ * not the provider: no LLM API answers that fast. A primary median under it counts as it,
+ * so a 0.5 ms simulated primary does not fail a 4 ms shadow for being "8× slower".
+ */
+export const latencyFloorMs = 25;
+
 function ratioCheck(check: CheckName, what: string, p: number, s: number, maxRatio: number, typical: boolean): CheckResult {
-  const ratio = s / Math.max(p, 1);
+  const ratio = s / Math.max(p, latencyFloorMs);
   const detail = `${what} ${Math.round(s)} ms vs ${typical ? 'primary median ' : ''}${Math.round(p)} ms, ratio ${ratio.toFixed(2)}`;
   const score = ratio <= 1 ? 1 : 1 / ratio;
   return ratio <= maxRatio
