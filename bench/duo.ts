@@ -17,10 +17,10 @@ import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { ClosedLoopResult, ClosedLoopSpec } from './load-spec.ts';
-import { chatBody } from './measure.ts';
-import { ProcessGroup, runJsonChild } from './processes.ts';
-import { benchScript, repoRoot, startUpstream, startWarmpath, type Upstream, type WarmpathTarget } from './targets.ts';
+import type { ClosedLoopResult } from './load-spec.ts';
+import { requestFor, runLoad } from './measure.ts';
+import { ProcessGroup } from './processes.ts';
+import { repoRoot, startUpstream, startWarmpath, type Upstream, type WarmpathTarget } from './targets.ts';
 
 interface Side {
   readonly label: string;
@@ -30,8 +30,7 @@ interface Side {
 const connections = 50;
 
 function load(group: ProcessGroup, target: WarmpathTarget, seconds: number): Promise<ClosedLoopResult> {
-  const spec: ClosedLoopSpec = { url: target.url, headers: target.headers, body: JSON.stringify(chatBody), connections, warmupS: 0, durationS: seconds };
-  return runJsonChild<ClosedLoopResult>(group, `closed-loop → ${target.name}`, benchScript('closed-loop'), spec, (seconds + 30) * 1000);
+  return runLoad(group, target, { ...requestFor(target, false), connections, warmupS: 0, durationS: seconds });
 }
 
 /** Rounds of both sides loaded at once; returns B/A per round. */

@@ -81,7 +81,27 @@ function cpuOf(ctx: MeasureContext, target: Target, from: number, to: number): P
   return { targetCpuPct, upstreamCpuPct, otherCpuPct: ctx.sampler.othersPercent(from, to) };
 }
 
-export async function openLoop(
+/** Runs one load process (`open-loop` or `closed-loop`) against a target to its JSON result. */
+export function runLoad<S extends OpenLoopSpec | ClosedLoopSpec>(
+  group: ProcessGroup,
+  target: Target,
+  spec: S,
+): Promise<S extends OpenLoopSpec ? OpenLoopResult : ClosedLoopResult> {
+  const kind = 'rate' in spec ? 'open-loop' : 'closed-loop';
+  return runJsonChild(group, `${kind} → ${target.name}`, benchScript(kind), spec, (spec.warmupS + spec.durationS + 30) * 1000);
+}
+
+/** One load run on a quiet machine, with the CPU of every process over its measured window. */
+function measured<R extends OpenLoopResult | ClosedLoopResult>(ctx: MeasureContext, target: Target, run: () => Promise<R>): Promise<Measurement<R>> {
+  return undisturbed(ctx, async () => {
+    await ctx.beforeRun();
+    const load = await run();
+    ctx.sampler.sample();
+    return { target: target.name, rounds: 1, load, ...cpuOf(ctx, target, load.windowStartMs, load.windowEndMs), ...exitNote(target) };
+  });
+}
+
+export function openLoop(
   ctx: MeasureContext,
   target: Target,
   settings: { rate: number; warmupS: number; durationS: number; stream?: boolean },
@@ -94,41 +114,18 @@ export async function openLoop(
     connections: 256,
     timeoutMs: 10_000,
   };
-  return undisturbed(ctx, async () => {
-    await ctx.beforeRun();
-    const load = await runJsonChild<OpenLoopResult>(
-      ctx.group,
-      `open-loop → ${target.name}`,
-      benchScript('open-loop'),
-      spec,
-      (settings.warmupS + settings.durationS + 30) * 1000,
-    );
-    ctx.sampler.sample();
-    return { target: target.name, rounds: 1, load, ...cpuOf(ctx, target, load.windowStartMs, load.windowEndMs), ...exitNote(target) };
-  });
+  return measured(ctx, target, () => runLoad(ctx.group, target, spec));
 }
 
-export async function closedLoop(
+export function closedLoop(
   ctx: MeasureContext,
   target: Target,
   settings: { connections: number; warmupS: number; durationS: number },
 ): Promise<Measurement<ClosedLoopResult>> {
   const spec: ClosedLoopSpec = { ...requestFor(target, false), ...settings };
-  return undisturbed(ctx, async () => {
-    await ctx.beforeRun();
-    const load = await runJsonChild<ClosedLoopResult>(
-      ctx.group,
-      `closed-loop → ${target.name}`,
-      benchScript('closed-loop'),
-      spec,
-      (settings.warmupS + settings.durationS + 30) * 1000,
-    );
-    ctx.sampler.sample();
-    return { target: target.name, rounds: 1, load, ...cpuOf(ctx, target, load.windowStartMs, load.windowEndMs), ...exitNote(target) };
-  });
+  return measured(ctx, target, () => runLoad(ctx.group, target, spec));
 }
 
-/** One request through the target, checked to be a completion, before any load. */
 export async function probe(target: Target): Promise<void> {
   const response = await fetch(target.url, {
     method: 'POST',

@@ -4,17 +4,22 @@
 
 import { readFileSync } from 'node:fs';
 
+/** A /proc file's text; undefined once the process is gone (or off Linux). */
+function readProc(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'latin1');
+  } catch {
+    return undefined;
+  }
+}
+
 /** USER_HZ: the unit of utime/stime in /proc/PID/stat (100 on every Linux build we meet). */
 const ticksPerSecond = 100;
 
 /** utime + stime of a process (all its threads), in ms; undefined once it is gone. */
 export function cpuTimeMs(pid: number): number | undefined {
-  let text: string;
-  try {
-    text = readFileSync(`/proc/${pid}/stat`, 'latin1');
-  } catch {
-    return undefined;
-  }
+  const text = readProc(`/proc/${pid}/stat`);
+  if (text === undefined) return undefined;
   // The command name (field 2) may hold spaces: count fields after its closing parenthesis.
   const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
   const utime = Number(fields[11]);
@@ -24,12 +29,8 @@ export function cpuTimeMs(pid: number): number | undefined {
 
 /** Busy CPU time of the whole machine (all cores, every process and the kernel), in ms. */
 export function systemBusyMs(): number | undefined {
-  let text: string;
-  try {
-    text = readFileSync('/proc/stat', 'latin1');
-  } catch {
-    return undefined;
-  }
+  const text = readProc('/proc/stat');
+  if (text === undefined) return undefined;
   const fields = (text.split('\n')[0] ?? '').trim().split(/\s+/).slice(1).map(Number);
   // user nice system idle iowait irq softirq steal: everything but idle and iowait.
   const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = fields;
@@ -47,12 +48,8 @@ export interface Memory {
 }
 
 export function memory(pid: number): Memory | undefined {
-  let text: string;
-  try {
-    text = readFileSync(`/proc/${pid}/status`, 'latin1');
-  } catch {
-    return undefined;
-  }
+  const text = readProc(`/proc/${pid}/status`);
+  if (text === undefined) return undefined;
   const kb = (name: string): number => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? Number.NaN);
   return { rssMb: kb('VmRSS') / 1024, peakRssMb: kb('VmHWM') / 1024 };
 }
