@@ -35,6 +35,8 @@ export interface CollectorGauges {
   spoolBytes(): number;
 }
 
+const sourceAttributes: Readonly<Record<RecordSource, { readonly source: RecordSource }>> = { router: { source: 'router' }, ingest: { source: 'ingest' } };
+
 export function createCollectorMetrics(meter: Meter, gauges?: CollectorGauges): CollectorMetrics {
   // Counted for every record the router writes: summed here (core/summed-counter.ts).
   const accepted = createSummedCounter(meter, 'warmpath_collector_records_accepted', { description: 'exchange records taken in, by source (router, ingest)' });
@@ -53,7 +55,7 @@ export function createCollectorMetrics(meter: Meter, gauges?: CollectorGauges): 
     meter.createObservableGauge('warmpath_collector_spool_bytes', { description: 'bytes in the disk spool' }).addCallback((r) => r.observe(gauges.spoolBytes()));
   }
   return {
-    accepted: (rows, source) => accepted.add(source, { source }, rows),
+    accepted: (rows, source) => accepted.add(source, sourceAttributes[source], rows),
     rejected: (rows) => rejected.add(rows),
     dropped: (rows, reason) => dropped.add(rows, { reason }),
     inserted: (rows, ms) => {
