@@ -8,6 +8,7 @@ import { after, before, test } from 'node:test';
 import OpenAI from 'openai';
 import { seededRandom } from '../core/index.ts';
 import { simulateAnswer } from '../providers/simulated-answer.ts';
+import { fnv1a } from '../providers/simulated-hash.ts';
 import type { ChatRequest } from '../schemas/index.ts';
 import { testStore } from './helpers/clickhouse.ts';
 import { openAIError, startUpstream, type TestUpstream } from './helpers/upstreams.ts';
@@ -18,16 +19,25 @@ const driftAt = start + 3 * 3_600_000;
 let offset = 0;
 const clock = { now: () => start + offset, monotonic: () => performance.now() };
 
+const noiseSeed = 11;
 let primary: TestUpstream;
 let wp: TestWarmpath;
 let client: OpenAI;
 
 before(async () => {
   // The primary speaks OpenAI over HTTP (so a test can make it fail) and answers like the
-  // simulated provider would: same prompt, same answer, a little run-to-run noise.
-  const noise = seededRandom(11);
+  // simulated provider would: same prompt, same answer, a little run-to-run noise. The
+  // noise of a prompt's n-th answer is seeded by the prompt and n, not drawn in arrival
+  // order: noise twins arrive whenever the shadow lane sends them, and under a busy test
+  // run that order (and with one shared sequence, every answer) would change.
+  const asked = new Map<string, number>();
   primary = await startUpstream((hit) => {
-    const outcome = simulateAnswer(hit.body as unknown as ChatRequest, { variability: 0.03 }, noise, String(hit.body.model), clock.now());
+    const request = hit.body as unknown as ChatRequest;
+    const prompt = JSON.stringify(request.messages);
+    const n = asked.get(prompt) ?? 0;
+    asked.set(prompt, n + 1);
+    const noise = seededRandom(fnv1a(prompt, noiseSeed + n));
+    const outcome = simulateAnswer(request, { variability: 0.03 }, noise, String(hit.body.model), clock.now());
     return outcome.kind === 'answer' ? { body: outcome.completion } : openAIError(500, 'unexpected');
   });
   wp = await startWarmpath(
