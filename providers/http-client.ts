@@ -2,7 +2,7 @@
 // keep-alive, the caller's AbortSignal for timeouts and client disconnects.
 
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
-import { Agent } from 'undici';
+import { Agent, type Dispatcher } from 'undici';
 import type { ChatRequest, ProviderConfig } from '../schemas/index.ts';
 import { failure, transportFailure } from './classify.ts';
 import { UpstreamStreamError } from './types.ts';
@@ -24,6 +24,10 @@ export interface HttpClientOptions {
   readonly streamIdleTimeoutMs?: number;
 }
 
+type Sent =
+  | { readonly response: Dispatcher.ResponseData; readonly failure?: undefined }
+  | { readonly response?: undefined; readonly failure: UpstreamFailure };
+
 export function createHttpProviderClient(
   adapter: HttpAdapter,
   provider: ProviderConfig,
@@ -43,25 +47,20 @@ export function createHttpProviderClient(
     bodyTimeout: options.streamIdleTimeoutMs ?? 300_000,
   });
 
-  async function send(request: ChatRequest, callOptions: CallOptions, stream: boolean) {
+  const targets = new UrlCache();
+
+  function send(request: ChatRequest, callOptions: CallOptions, stream: boolean): Promise<Sent> {
     return post(adapter.toUpstream(request, callOptions.model, stream, target), callOptions.signal);
   }
 
-  async function post(upstream: UpstreamRequest | UpstreamFailure, signal: AbortSignal) {
-    if (!('url' in upstream)) return { failure: upstream } as const;
-    try {
-      const response = await agent.request({
-        origin: new URL(upstream.url).origin,
-        path: pathOf(upstream.url),
-        method: 'POST',
-        headers: upstream.headers,
-        body: upstream.body,
-        signal,
-      });
-      return { response } as const;
-    } catch (cause) {
-      return { failure: transportFailure(cause, signal) } as const;
-    }
+  // Not async: the caller's await is the only promise on the way to undici's.
+  function post(upstream: UpstreamRequest | UpstreamFailure, signal: AbortSignal): Promise<Sent> {
+    if (!('url' in upstream)) return Promise.resolve({ failure: upstream });
+    const { origin, path } = targets.parse(upstream.url);
+    return agent.request({ origin, path, method: 'POST', headers: upstream.headers, body: upstream.body, signal }).then(
+      (response): Sent => ({ response }),
+      (cause: unknown): Sent => ({ failure: transportFailure(cause, signal) }),
+    );
   }
 
   const embeddings = adapter.embeddings;
@@ -169,7 +168,22 @@ async function* streamEvents(
   throw new UpstreamStreamError(failure('truncated', 200, 'upstream closed the stream before it finished'));
 }
 
-function pathOf(url: string): string {
-  const parsed = new URL(url);
-  return parsed.pathname + parsed.search;
+/**
+ * Origin and path of the upstream URLs a client calls: an adapter builds its few URLs
+ * from the provider's base_url, so each is parsed once rather than twice per request.
+ */
+class UrlCache {
+  readonly #parsed = new Map<string, { readonly origin: string; readonly path: string }>();
+
+  parse(url: string): { readonly origin: string; readonly path: string } {
+    let entry = this.#parsed.get(url);
+    if (entry === undefined) {
+      const parsed = new URL(url);
+      entry = { origin: parsed.origin, path: parsed.pathname + parsed.search };
+      // Bounded for an adapter that ever puts something per request in its URL.
+      if (this.#parsed.size >= 64) this.#parsed.clear();
+      this.#parsed.set(url, entry);
+    }
+    return entry;
+  }
 }
