@@ -1,6 +1,7 @@
-// Closed-loop maximum throughput, run as its own process: autocannon (without a rate, so
-// each of `connections` keep-alive connections sends its next request as soon as the last
-// answer is in). A warm-up run is made first and discarded.
+// Closed-loop maximum throughput with autocannon, run as its own process (without a rate,
+// so each of `connections` keep-alive connections sends its next request as soon as the
+// last answer is in). A warm-up run is made first and discarded. When wrk is installed
+// the benchmark drives closed loops with it instead (bench/wrk.ts).
 //
 //   node dist/bench/closed-loop.js '<ClosedLoopSpec JSON>'   → one ClosedLoopResult JSON line
 
@@ -24,6 +25,7 @@ export async function runClosedLoop(spec: ClosedLoopSpec): Promise<ClosedLoopRes
   const ok = result['2xx'];
   return {
     kind: 'closed',
+    generator: 'autocannon',
     connections: spec.connections,
     ok,
     errors: result.errors + result.non2xx,

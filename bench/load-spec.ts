@@ -21,7 +21,12 @@ export interface OpenLoopSpec extends RequestSpec {
   readonly timeoutMs: number;
 }
 
+/** Who drives a closed loop: wrk when installed (bench/wrk.ts), else autocannon. */
+export type ClosedLoopGenerator = 'wrk' | 'autocannon';
+
 export interface ClosedLoopSpec extends RequestSpec {
+  /** Absent: wrk if it is on PATH, else autocannon. */
+  readonly generator?: ClosedLoopGenerator;
   readonly connections: number;
   readonly warmupS: number;
   readonly durationS: number;
@@ -59,11 +64,12 @@ export interface OpenLoopResult {
 
 export interface ClosedLoopResult {
   readonly kind: 'closed';
+  readonly generator: ClosedLoopGenerator;
   readonly connections: number;
   readonly ok: number;
   readonly errors: number;
   readonly achievedRps: number;
-  /** autocannon's latency histogram, ms (whole-ms resolution). */
+  /** The generator's latency histogram, ms (autocannon: whole-ms resolution; wrk: µs). */
   readonly latencyMs: Percentiles;
   readonly windowStartMs: number;
   readonly windowEndMs: number;

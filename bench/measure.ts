@@ -1,10 +1,11 @@
 // One measurement: a load process against a target, plus the CPU each process involved
 // used over the load's measured window.
 
-import type { ClosedLoopResult, ClosedLoopSpec, OpenLoopResult, OpenLoopSpec, Percentiles, RequestSpec } from './load-spec.ts';
+import type { ClosedLoopGenerator, ClosedLoopResult, ClosedLoopSpec, OpenLoopResult, OpenLoopSpec, Percentiles, RequestSpec } from './load-spec.ts';
 import type { CpuSampler } from './proc-stats.ts';
 import { runJsonChild, type Child, type ProcessGroup } from './processes.ts';
 import { benchScript, type Target } from './targets.ts';
+import { findWrk, runWrkClosedLoop } from './wrk.ts';
 
 export interface Measurement<R extends OpenLoopResult | ClosedLoopResult = OpenLoopResult | ClosedLoopResult> {
   readonly target: string;
@@ -81,13 +82,22 @@ function cpuOf(ctx: MeasureContext, target: Target, from: number, to: number): P
   return { targetCpuPct, upstreamCpuPct, otherCpuPct: ctx.sampler.othersPercent(from, to) };
 }
 
-/** Runs one load process (`open-loop` or `closed-loop`) against a target to its JSON result. */
+/**
+ * Runs one load process against a target to its result: `open-loop`, or for a closed loop
+ * wrk when it is installed (unless the spec asks for autocannon) and `closed-loop` else.
+ */
 export function runLoad<S extends OpenLoopSpec | ClosedLoopSpec>(
   group: ProcessGroup,
   target: Target,
   spec: S,
 ): Promise<S extends OpenLoopSpec ? OpenLoopResult : ClosedLoopResult> {
+  type Result = S extends OpenLoopSpec ? OpenLoopResult : ClosedLoopResult;
   const kind = 'rate' in spec ? 'open-loop' : 'closed-loop';
+  if (!('rate' in spec) && spec.generator !== 'autocannon') {
+    const wrk = findWrk();
+    if (wrk !== undefined) return runWrkClosedLoop(group, wrk, spec) as Promise<Result>;
+    if (spec.generator === 'wrk') return Promise.reject(new Error('--generator wrk: wrk is not on PATH (apt-get install wrk)'));
+  }
   return runJsonChild(group, `${kind} → ${target.name}`, benchScript(kind), spec, (spec.warmupS + spec.durationS + 30) * 1000);
 }
 
@@ -120,7 +130,7 @@ export function openLoop(
 export function closedLoop(
   ctx: MeasureContext,
   target: Target,
-  settings: { connections: number; warmupS: number; durationS: number },
+  settings: { connections: number; warmupS: number; durationS: number; generator?: ClosedLoopGenerator },
 ): Promise<Measurement<ClosedLoopResult>> {
   const spec: ClosedLoopSpec = { ...requestFor(target, false), ...settings };
   return measured(ctx, target, () => runLoad(ctx.group, target, spec));
@@ -209,6 +219,7 @@ export function combineClosed(rounds: readonly Measurement<ClosedLoopResult>[]):
   const { first, loads, ...rest } = combineCommon(rounds);
   const load: ClosedLoopResult = {
     kind: 'closed',
+    generator: first.load.generator,
     connections: first.load.connections,
     ok: loads.reduce((n, l) => n + l.ok, 0),
     errors: loads.reduce((n, l) => n + l.errors, 0),

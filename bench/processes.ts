@@ -36,11 +36,16 @@ export class ProcessGroup {
 
   /** Starts `node script args` with stdout and stderr piped and drained. */
   spawnNode(name: string, script: string, args: readonly string[], options: { nodeArgs?: readonly string[]; cwd?: string } = {}): Child {
-    const child = spawn(process.execPath, [...(options.nodeArgs ?? []), script, ...args], {
+    return this.spawn(name, process.execPath, [...(options.nodeArgs ?? []), script, ...args], options);
+  }
+
+  /** Starts `command args` with stdout and stderr piped and drained. */
+  spawn(name: string, command: string, args: readonly string[], options: { cwd?: string } = {}): Child {
+    const child = spawn(command, args, {
       cwd: options.cwd,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    if (child.pid === undefined) throw new Error(`${name}: could not start ${script}`);
+    if (child.pid === undefined) throw new Error(`${name}: could not start ${command}`);
     let tail = '';
     const keep = (chunk: Buffer): void => {
       tail = (tail + chunk.toString('utf8')).slice(-outputKeep);

@@ -156,7 +156,7 @@ export function humanReport(r: BenchResults, f: Figures): string {
   out.push(table(['target', 'req/s', 'p50', 'p90', 'p99', 'max', '+p50', '+p99', ...cpuCols], openRows(r.overhead, true)));
   out.push('');
 
-  out.push(`Max throughput: closed loop, ${r.maxConnections} connections (autocannon), upstream answers at once (ms${rounds})`);
+  out.push(`Max throughput: closed loop, ${r.maxConnections} connections (${r.max[0]?.load.generator ?? 'no generator ran'}), upstream answers at once (ms${rounds})`);
   out.push(
     table(
       ['target', 'req/s', 'p50', 'p90', 'p99', 'proxy CPU', 'upstream CPU', 'loadgen CPU', 'other CPU', 'errors'],

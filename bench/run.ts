@@ -4,6 +4,7 @@
 //
 //   node dist/bench/run.js [--quick] [--json] [--only overhead,max,stream,shadow,components]
 //                          [--profile DIR]   (--cpu-prof of the warmpath processes into DIR)
+//                          [--generator wrk|autocannon]  (max throughput; default wrk if installed)
 
 import { readFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
@@ -14,6 +15,7 @@ import { closedLoop, combineClosed, combineOpen, openLoop, probe, type MeasureCo
 import type { ClosedLoopResult, OpenLoopResult } from './load-spec.ts';
 import { CpuSampler, memory, waitForQuiet } from './proc-stats.ts';
 import { ProcessGroup, runJsonChild } from './processes.ts';
+import { findWrk } from './wrk.ts';
 import { figures, humanReport, type BenchResults, type ShadowResult } from './report.ts';
 import {
   benchScript,
@@ -84,7 +86,8 @@ export function environment(): string {
   return [
     `machine: ${cpu.length} cores (${cpu[0]?.model.trim() ?? 'unknown CPU'}), Linux, all processes on 127.0.0.1`,
     `node ${process.versions.node}; fastify ${packageVersion('fastify')}, undici ${packageVersion('undici')}, ` +
-      `@portkey-ai/gateway ${packageVersion('@portkey-ai/gateway')} (@hono/node-server ${packageVersion('@hono/node-server')}), autocannon ${packageVersion('autocannon')}`,
+      `@portkey-ai/gateway ${packageVersion('@portkey-ai/gateway')} (@hono/node-server ${packageVersion('@hono/node-server')}), autocannon ${packageVersion('autocannon')}, ` +
+      `wrk ${findWrk() === undefined ? 'not installed' : 'installed'}`,
   ].join('\n');
 }
 
@@ -96,6 +99,7 @@ async function main(argv: readonly string[]): Promise<number> {
       json: { type: 'boolean', default: false },
       only: { type: 'string' },
       profile: { type: 'string' },
+      generator: { type: 'string' },
     },
   });
   const selected = new Set<Scenario>(
@@ -103,6 +107,8 @@ async function main(argv: readonly string[]): Promise<number> {
   );
   for (const s of selected) if (!scenarioNames.includes(s)) throw new Error(`unknown scenario "${s}" (known: ${scenarioNames.join(', ')})`);
   const plan = plans[values.quick === true ? 'quick' : 'full'];
+  const generator = values.generator;
+  if (generator !== undefined && generator !== 'wrk' && generator !== 'autocannon') throw new Error(`--generator must be wrk or autocannon, not "${generator}"`);
   const profileDir = values.profile === undefined ? undefined : resolve(values.profile);
   const nodeArgs = profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${profileDir}`];
 
@@ -205,7 +211,7 @@ async function main(argv: readonly string[]): Promise<number> {
         for (let round = 1; round <= plan.rounds; round++) {
           for (const t of targets) {
             log(`max throughput ${round}/${plan.rounds}: ${t.name}, ${plan.max.connections} connections for ${plan.max.warmupS}+${plan.max.durationS} s`);
-            runs.set(t.name, [...(runs.get(t.name) ?? []), await closedLoop(ctx, t, plan.max)]);
+            runs.set(t.name, [...(runs.get(t.name) ?? []), await closedLoop(ctx, t, { ...plan.max, generator })]);
           }
         }
         for (const rounds of runs.values()) max.push(combineClosed(rounds));
