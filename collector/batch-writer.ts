@@ -13,6 +13,7 @@
 // ReplacingMergeTree (same sorting key).
 
 import { systemClock, type Clock } from '../core/clock.ts';
+import { BatchEncoder, payloadLines } from './batch-encoder.ts';
 import { isRetryableInsertError } from './insert.ts';
 import type { BatchWriterOptions, InsertBatch, WriterLogger, WriterStats } from './writer-types.ts';
 
@@ -21,6 +22,7 @@ export type { BatchWriterOptions, InsertBatch, WriterLogger, WriterStats };
 export class BatchWriter {
   readonly #o: BatchWriterOptions;
   readonly #clock: Clock;
+  readonly #encoder = new BatchEncoder();
   #queue: string[] = [];
   #queueSince = 0;
   #enqueued = 0;
@@ -166,14 +168,14 @@ export class BatchWriter {
       const batch = this.#queue.length <= this.#o.maxBatchRows ? this.#queue : this.#queue.slice(0, this.#o.maxBatchRows);
       this.#queue = batch === this.#queue ? [] : this.#queue.slice(batch.length);
       this.#queueSince = this.#clock.monotonic();
-      await this.#store(batch.join('\n'), batch.length);
+      await this.#store(this.#encoder.encode(batch), batch.length);
       this.#handled += batch.length;
       this.#resolveFlushes();
     }
     this.#resolveFlushes();
   }
 
-  async #store(payload: string, rows: number): Promise<void> {
+  async #store(payload: Buffer, rows: number): Promise<void> {
     if (this.#storageUp && this.#o.spool.segmentCount === 0) {
       const outcome = await this.#tryInsert(payload, rows);
       if (outcome !== 'retry') return;
@@ -184,7 +186,7 @@ export class BatchWriter {
   /** Replays segments oldest first until the spool is empty or an insert fails. */
   async #replay(): Promise<void> {
     for (let segment = this.#o.spool.oldest(); segment !== undefined; segment = this.#o.spool.oldest()) {
-      let payload: string;
+      let payload: Buffer;
       try {
         payload = await this.#o.spool.read(segment);
       } catch (err) {
@@ -208,7 +210,7 @@ export class BatchWriter {
    * rows stand alone: only they are kept aside and dropped. If ClickHouse goes away
    * half-way, the whole batch is retried later (the halves already in collapse: FINAL).
    */
-  async #tryInsert(payload: string, rows: number): Promise<'inserted' | 'rejected' | 'retry'> {
+  async #tryInsert(payload: Buffer, rows: number): Promise<'inserted' | 'rejected' | 'retry'> {
     const started = this.#clock.monotonic();
     try {
       await this.#o.insert(payload, rows);
@@ -224,11 +226,11 @@ export class BatchWriter {
         return 'retry';
       }
       if (rows > 1) {
-        const lines = payload.split('\n');
+        const lines = payloadLines(payload);
         const half = Math.ceil(lines.length / 2);
-        const first = await this.#tryInsert(lines.slice(0, half).join('\n'), half);
+        const first = await this.#tryInsert(Buffer.from(lines.slice(0, half).join('\n')), half);
         if (first === 'retry') return 'retry';
-        const second = await this.#tryInsert(lines.slice(half).join('\n'), lines.length - half);
+        const second = await this.#tryInsert(Buffer.from(lines.slice(half).join('\n')), lines.length - half);
         return second === 'retry' ? 'retry' : first === 'inserted' && second === 'inserted' ? 'inserted' : 'rejected';
       }
       const kept = await this.#o.spool.keepRejected(payload, rows).catch(() => undefined);
@@ -238,7 +240,7 @@ export class BatchWriter {
     }
   }
 
-  async #spool(payload: string, rows: number): Promise<void> {
+  async #spool(payload: Buffer, rows: number): Promise<void> {
     let stored: boolean;
     try {
       stored = await this.#o.spool.append(payload, rows);

@@ -1,4 +1,4 @@
-// The insert as a ClickHouse server sees it over HTTP: the batch string is the body as is
+// The insert as a ClickHouse server sees it over HTTP: the batch bytes are the body as is
 // (serialised once), the statement names every column, the settings ride along. No server
 // runs here, so a local HTTP endpoint records the request. Then the embedded engine's raw
 // insert, against the real chDB.
@@ -28,14 +28,38 @@ test('HTTP insert: JSONCompactEachRow body sent as serialised, columns named, UT
   try {
     const insert = await clickHouseInsert(store.client, `${store.database}.exchanges`, store.embedded);
     const lines = [1, 2].map((i) => serializeRow(toExchangeRow(syntheticRecord(i), { content: 'none', retention_days: 30 })));
-    await insert(lines.join('\n'), 2);
+    await insert(Buffer.from(lines.join('\n')), 2);
     assert.equal(seen.length, 1);
     const url = new URL(seen[0]?.url ?? '', 'http://x');
     assert.equal(url.searchParams.get('query'), `INSERT INTO analytics.exchanges (${exchangeColumns.join(', ')}) FORMAT JSONCompactEachRow`);
     assert.equal(url.searchParams.get('session_timezone'), 'UTC');
     assert.equal(url.searchParams.get('optimize_on_insert'), '0');
-    assert.equal(seen[0]?.body, `${lines.join('\n')}\n`);
+    assert.equal(seen[0]?.body, lines.join('\n'), 'the batch is the request body as it is');
     assert.equal(seen[0]?.auth, `Basic ${Buffer.from('writer:secret').toString('base64')}`);
+  } finally {
+    await store.close();
+    await new Promise((r) => server.close(r));
+  }
+});
+
+test('HTTP insert: the server refusing the data is an error that is not retried, an overload one that is', async () => {
+  const answers = [
+    { status: 400, code: '27', text: 'Code: 27. DB::Exception: Cannot parse input: expected \'[\' before: \'x\': (at row 1). (CANNOT_PARSE_INPUT_ASSERTION_FAILED)' },
+    { status: 500, code: '252', text: 'Code: 252. DB::Exception: Too many parts (300). (TOO_MANY_PARTS)' },
+  ];
+  let next = 0;
+  const server = createServer(async (req, res) => {
+    for await (const _ of req);
+    const answer = answers[next++ % answers.length]!;
+    res.writeHead(answer.status, { 'content-type': 'text/plain', 'x-clickhouse-exception-code': answer.code }).end(answer.text);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const store = await openClickHouse({ ...configDefaults.storage, cluster: undefined, clickhouse: `http://127.0.0.1:${(server.address() as AddressInfo).port}/analytics` });
+  try {
+    const insert = await clickHouseInsert(store.client, `${store.database}.exchanges`, store.embedded);
+    const payload = Buffer.from(serializeRow(toExchangeRow(syntheticRecord(1), { content: 'none', retention_days: 30 })));
+    await assert.rejects(insert(payload, 1), (err: unknown) => (err as { code?: string }).code === '27' && !isRetryableInsertError(err));
+    await assert.rejects(insert(payload, 1), (err: unknown) => (err as { code?: string }).code === '252' && isRetryableInsertError(err));
   } finally {
     await store.close();
     await new Promise((r) => server.close(r));
@@ -65,7 +89,7 @@ test('embedded insert: the batch goes in as UTF-8 bytes and every row reads back
   const record = (i: number, content: string) => ({ ...syntheticRecord(i), response: { content, refusal: null, tool_calls: [] } });
   const answers = ['café, naïve, déjà vu', 'Ελληνικά και 日本語', 'emoji 🚀 and a quote " and a backslash \\', 'line\nbreak\ttab'];
   const lines = answers.map((a, i) => serializeRow(toExchangeRow(record(i, a), { content: 'full', retention_days: 30 })));
-  await insert(lines.join('\n'), lines.length);
+  await insert(Buffer.from(lines.join('\n')), lines.length);
   const read = await rows<{ record_id: string; response_json: string }>(store, `SELECT record_id, response_json FROM ${store.database}.exchanges ORDER BY record_id`);
   assert.deepEqual(read.map((r) => (JSON.parse(r.response_json) as { content: string }).content), answers);
 });
@@ -76,5 +100,5 @@ test('embedded insert: a row the engine cannot parse fails the batch with an err
   const good = serializeRow(toExchangeRow(syntheticRecord(1), { content: 'none', retention_days: 30 }));
   const bad = good.replace(/,200,/, ',"two hundred",');
   assert.notEqual(bad, good);
-  await assert.rejects(insert(`${good}\n${bad}`, 2), (err: unknown) => !isRetryableInsertError(err));
+  await assert.rejects(insert(Buffer.from(`${good}\n${bad}`), 2), (err: unknown) => !isRetryableInsertError(err));
 });

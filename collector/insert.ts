@@ -1,15 +1,16 @@
 // How a batch reaches ClickHouse: one `INSERT … FORMAT JSONCompactEachRow` of rows
 // serialised once, when the record was taken; no object is built or stringified a second
-// time (facts.md: JSON serialisation is the bottleneck). On a server it is the client's
-// `insert`, whose json.stringify passes strings through (core/clickhouse.ts), so the batch
-// string is the request body as is. On embedded chDB the batch goes in as bytes (the raw
-// insert): the router's event loop then spends ~0.5 µs per row on it instead of 1.5–10.
+// time (facts.md: JSON serialisation is the bottleneck). The batch is UTF-8 bytes
+// (batch-encoder.ts). On a server it is the client's `insert` with the bytes as a plain
+// stream, which the client sends as the request body as it is. On embedded chDB it is the
+// raw insert: the engine reads the bytes where they lie, on its own threads.
 //
 // optimize_on_insert = 0: the ReplacingMergeTree need not collapse each inserted block on
 // the way in (a batch never holds one record twice; merges and FINAL collapse replays).
 // Measured: +15-25% rows/s. On a chDB session it is SET once (a per-statement setting is
 // sent as a `SET …;` prefix that costs about as much as it saves).
 
+import { Readable } from 'node:stream';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { embeddedRawInsert } from '../core/clickhouse.ts';
 import type { InsertBatch } from './writer-types.ts';
@@ -52,14 +53,16 @@ export async function clickHouseInsert(client: ClickHouseClient, table: string, 
   if (embedded) await client.command({ query: 'SET optimize_on_insert = 0' });
   const columns = [...exchangeColumns] as [string, ...string[]];
   const raw = embedded ? embeddedRawInsert(client) : undefined;
-  if (raw !== undefined) return (payload) => raw(table, columns, Buffer.from(payload));
+  if (raw !== undefined) return (payload) => raw(table, columns, payload);
+  // The client's `insert` takes JSON formats only as values to serialise; `exec` sends a
+  // byte stream as the request body as it is. The answer comes once the rows are stored.
+  const query = `INSERT INTO ${table} (${columns.join(', ')}) FORMAT JSONCompactEachRow`;
   return async (payload) => {
-    await client.insert({
-      table,
-      columns,
-      values: [payload],
-      format: 'JSONCompactEachRow',
+    const result = await client.exec({
+      query,
+      values: Readable.from([payload], { objectMode: false }),
       ...(embedded ? {} : { clickhouse_settings: insertSettings }),
     });
+    result.stream.destroy();
   };
 }

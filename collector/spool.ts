@@ -79,7 +79,7 @@ export class Spool {
   }
 
   /** Appends a batch; false (nothing written) when it would exceed the bound. */
-  async append(payload: string, rows: number): Promise<boolean> {
+  async append(payload: Buffer, rows: number): Promise<boolean> {
     const written = await this.#write(this.directory, payload, rows);
     if (written === undefined) return false;
     this.#segments.push(written);
@@ -87,13 +87,13 @@ export class Spool {
   }
 
   /** Keeps a batch ClickHouse refused as invalid, for an operator to inspect. */
-  async keepRejected(payload: string, rows: number): Promise<string | undefined> {
+  async keepRejected(payload: Buffer, rows: number): Promise<string | undefined> {
     const written = await this.#write(join(this.directory, 'rejected'), payload, rows);
     return written === undefined ? undefined : join(this.directory, 'rejected', written.name);
   }
 
-  async read(segment: SpoolSegment): Promise<string> {
-    return readFile(join(this.directory, segment.name), 'utf8');
+  async read(segment: SpoolSegment): Promise<Buffer> {
+    return readFile(join(this.directory, segment.name));
   }
 
   /** Forgets the oldest segment once it is stored (or kept as rejected). */
@@ -104,8 +104,8 @@ export class Spool {
     await rm(join(this.directory, segment.name), { force: true });
   }
 
-  async #write(directory: string, payload: string, rows: number): Promise<SpoolSegment | undefined> {
-    const bytes = Buffer.byteLength(payload);
+  async #write(directory: string, payload: Buffer, rows: number): Promise<SpoolSegment | undefined> {
+    const bytes = payload.length;
     if (this.#bytes + bytes > this.maxBytes) return undefined;
     this.#bytes += bytes;
     this.#seq += 1;

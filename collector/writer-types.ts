@@ -4,8 +4,11 @@ import type { Clock } from '../core/clock.ts';
 import type { CollectorMetrics } from './metrics.ts';
 import type { Spool } from './spool.ts';
 
-/** Inserts one batch of pre-serialised rows, one per line (no trailing newline). */
-export type InsertBatch = (payload: string, rows: number) => Promise<void>;
+/**
+ * Inserts one batch of pre-serialised rows: UTF-8, one per line, no trailing newline. The
+ * payload may be a view of a Buffer the writer reuses: done with it when the promise settles.
+ */
+export type InsertBatch = (payload: Buffer, rows: number) => Promise<void>;
 
 export interface WriterLogger {
   info(obj: object, msg: string): void;

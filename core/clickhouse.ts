@@ -46,7 +46,7 @@ const databaseName = /^[A-Za-z_][A-Za-z0-9_]*$/;
  * it lies, on its own threads. Through the client's `insert` the same body travels as one
  * large string that the connection copies and the binding re-encodes on the event loop
  * (measured on a 10k-row batch: 14–105 ms of main-thread CPU and a 12 ms median stall of
- * the event loop, against ~5 ms and 2–7 ms this way, Buffer.from included).
+ * the event loop, against ~5 ms and 2–7 ms this way).
  */
 export type EmbeddedRawInsert = (table: string, columns: readonly string[], body: Buffer) => Promise<void>;
 
@@ -63,15 +63,6 @@ export function embeddedRawInsert(client: ClickHouseClient): EmbeddedRawInsert |
 
 /** Every session runs in UTC whatever the process or server time zone (facts: chDB follows TZ). */
 export const sessionSettings = { session_timezone: 'UTC' } as const;
-
-/**
- * Rows are serialised once, by the collector, when a record is taken; the batch string
- * is then the insert body as it is. A string is never a valid row in any JSON format, so
- * passing strings through changes nothing else the client does.
- */
-function stringifyPassingStrings(value: unknown): string {
-  return typeof value === 'string' ? value : JSON.stringify(value);
-}
 
 /** Pure: what `storage.clickhouse` names. The URL's path, when given, names the database. */
 export function resolveStorage(storage: StorageConfig, options: ClickHouseOptions = {}): ResolvedStorage {
@@ -131,11 +122,10 @@ export async function createClickHouse(storage: StorageConfig, options: ClickHou
 }
 
 async function clientFor(target: StorageTarget): Promise<ClickHouseClient> {
-  const json = { parse: JSON.parse, stringify: stringifyPassingStrings };
   if (target.kind === 'embedded') {
     // chdb and the client each carry a copy of the Connection type (facts.md): one cast.
     const chdb = createChdbConnection({ path: target.path });
-    const client = createClient({ connection: chdb as unknown as ClientConnection, json });
+    const client = createClient({ connection: chdb as unknown as ClientConnection });
     embeddedConnections.set(client, chdb);
     // A chDB session keeps its settings, so UTC is set once here rather than prefixed to
     // every statement as clickhouse_settings would (that costs ~15% on 10k-row inserts).
@@ -152,6 +142,5 @@ async function clientFor(target: StorageTarget): Promise<ClickHouseClient> {
     username: target.username,
     password: target.password,
     clickhouse_settings: sessionSettings,
-    json,
   });
 }

@@ -112,7 +112,8 @@ describe('restart with a spool on disk', () => {
 describe('rows ClickHouse refuses as invalid', () => {
   test('are isolated by halving the batch: only they are dropped (and kept aside), the rest land', async () => {
     // The real engine refuses the row: its status column is made non-numeric on the way in.
-    const poison = (insert: InsertBatch): InsertBatch => (payload, n) => insert(payload.replace(/^(\["poison-\d+"(?:,[^,]*){13}),200,/gm, '$1,"two hundred",'), n);
+    const poison = (insert: InsertBatch): InsertBatch => (payload, n) =>
+      insert(Buffer.from(payload.toString('utf8').replace(/^(\["poison-\d+"(?:,[^,]*){13}),200,/gm, '$1,"two hundred",')), n);
     const c = await testCollector('wp_poison', { wrapInsert: poison, batchMaxRows: 1000 });
     const batch = records(0, 500).map((r, i) => (i === 123 || i === 400 ? { ...r, record_id: `poison-${i}` } : r));
     for (const r of batch) c.sink.write(r);
