@@ -157,6 +157,18 @@ async function streamedRows<T>(target: StoreTarget, query: string, params: Recor
   return out;
 }
 
+/**
+ * Rows within their workload's window. The first bound is the longest window, a constant,
+ * so ClickHouse can skip older partitions and granules; the second is each row's own.
+ */
+const inWindow = `has(mapKeys({windows:Map(String, UInt64)}), workload)
+           AND ts >= {now:DateTime64(3)} - toIntervalMillisecond({longest:UInt64})
+           AND ts >= {now:DateTime64(3)} - toIntervalMillisecond({windows:Map(String, UInt64)}[workload])`;
+
+function windowParams(nowMs: number, windows: Readonly<Record<string, number>>): Record<string, unknown> {
+  return { now: clickHouseTimeOf(nowMs), windows, longest: Math.max(0, ...Object.values(windows)) };
+}
+
 export function createEvaluatorStore(target: StoreTarget) {
   const db = target.database;
   return {
@@ -164,18 +176,26 @@ export function createEvaluatorStore(target: StoreTarget) {
     candidates(since: Watermark, limit: number): Promise<CandidatePair[]> {
       return streamedRows<CandidatePair>(
         target,
+        // No FINAL: it merges the whole table by its sorting key on every run. A record a
+        // spool replay stored twice is taken once here (LIMIT 1 BY), and scoring a pair
+        // again only replaces its parity row (010_parity_results.sql).
         `WITH fresh AS (
            SELECT record_id, kind, pair_id, ts, workload, route, outcome, stream, latency_ms, ttft_ms, output_tokens,
                   finish_reason, response_json, retention_days, inserted_at
-           FROM ${db}.exchanges FINAL
-           WHERE kind IN ('shadow', 'twin') AND (inserted_at, record_id) > ({since:DateTime64(3)}, {sinceId:String})
+           FROM ${db}.exchanges
+           WHERE inserted_at >= {since:DateTime64(3)} AND kind IN ('shadow', 'twin') AND (inserted_at, record_id) > ({since:DateTime64(3)}, {sinceId:String})
            ORDER BY inserted_at, record_id
+           LIMIT 1 BY record_id
            LIMIT {limit:UInt32})
          SELECT s.*, p.record_id AS p_record_id, p.route AS p_route, p.outcome AS p_outcome, p.latency_ms AS p_latency_ms,
                 p.ttft_ms AS p_ttft_ms, p.output_tokens AS p_output_tokens, p.finish_reason AS p_finish_reason,
                 p.request_json AS p_request_json, p.response_json AS p_response_json
          FROM fresh AS s
-         LEFT JOIN (SELECT * FROM ${db}.exchanges FINAL WHERE kind = 'primary' AND record_id IN (SELECT pair_id FROM fresh)) AS p
+         LEFT JOIN (
+           SELECT record_id, route, outcome, latency_ms, ttft_ms, output_tokens, finish_reason, request_json, response_json
+           FROM ${db}.exchanges
+           WHERE kind = 'primary' AND record_id IN (SELECT pair_id FROM fresh)
+           LIMIT 1 BY record_id) AS p
            ON p.record_id = s.pair_id
          ORDER BY s.inserted_at, s.record_id`,
         { since: since.insertedAt, sinceId: since.recordId, limit },
@@ -186,12 +206,13 @@ export function createEvaluatorStore(target: StoreTarget) {
     primaryLatency(nowMs: number, windows: Readonly<Record<string, number>>): Promise<{ workload: string; stream: boolean; latency_ms: number; ttft_ms: number | null }[]> {
       return rows(
         target,
+        // No FINAL (it would merge every part in the window): a median does not move for
+        // the odd record a spool replay stored twice.
         `SELECT workload, stream, quantile(0.5)(latency_ms) AS latency_ms, quantileIf(0.5)(ttft_ms, isNotNull(ttft_ms)) AS ttft_ms
-         FROM ${db}.exchanges FINAL
-         WHERE kind = 'primary' AND outcome = 'ok' AND has(mapKeys({windows:Map(String, UInt64)}), workload)
-           AND ts >= {now:DateTime64(3)} - toIntervalMillisecond({windows:Map(String, UInt64)}[workload])
+         FROM ${db}.exchanges
+         WHERE kind = 'primary' AND outcome = 'ok' AND ${inWindow}
          GROUP BY workload, stream`,
-        { now: clickHouseTimeOf(nowMs), windows },
+        windowParams(nowMs, windows),
       );
     },
 
@@ -207,10 +228,9 @@ export function createEvaluatorStore(target: StoreTarget) {
         `SELECT workload, groupArray(20000)(lexical_similarity) AS similarities,
                 groupArrayIf(20000)(similarity, similarity_source = 'embeddings') AS embedding_similarities
          FROM ${db}.parity_results FINAL
-         WHERE kind = 'twin' AND has(mapKeys({windows:Map(String, UInt64)}), workload)
-           AND ts >= {now:DateTime64(3)} - toIntervalMillisecond({windows:Map(String, UInt64)}[workload])
+         WHERE kind = 'twin' AND ${inWindow}
          GROUP BY workload`,
-        { now: clickHouseTimeOf(nowMs), windows },
+        windowParams(nowMs, windows),
       );
     },
 
@@ -223,22 +243,22 @@ export function createEvaluatorStore(target: StoreTarget) {
                 sumMap(failing, arrayMap(x -> toUInt64(1), failing)) AS failing_map,
                 failing_map.1 AS failing_keys, failing_map.2 AS failing_counts
          FROM ${db}.parity_results FINAL
-         WHERE kind = 'shadow' AND has(mapKeys({windows:Map(String, UInt64)}), workload)
-           AND ts >= {now:DateTime64(3)} - toIntervalMillisecond({windows:Map(String, UInt64)}[workload])
+         WHERE kind = 'shadow' AND ${inWindow}
          GROUP BY workload, route`,
-        { now: clickHouseTimeOf(nowMs), windows },
+        windowParams(nowMs, windows),
       );
     },
 
     shadowHealth(nowMs: number, windows: Readonly<Record<string, number>>): Promise<ShadowHealth[]> {
       return rows(
         target,
-        `SELECT workload, route, toUInt32(count()) AS calls, toUInt32(countIf(outcome != 'ok')) AS errors
-         FROM ${db}.exchanges FINAL
-         WHERE kind = 'shadow' AND has(mapKeys({windows:Map(String, UInt64)}), workload)
-           AND ts >= {now:DateTime64(3)} - toIntervalMillisecond({windows:Map(String, UInt64)}[workload])
+        // Distinct record ids instead of FINAL: exact across replays, and only the shadow
+        // rows are counted where FINAL would merge every part in the window.
+        `SELECT workload, route, toUInt32(uniqExact(record_id)) AS calls, toUInt32(uniqExactIf(record_id, outcome != 'ok')) AS errors
+         FROM ${db}.exchanges
+         WHERE kind = 'shadow' AND ${inWindow}
          GROUP BY workload, route`,
-        { now: clickHouseTimeOf(nowMs), windows },
+        windowParams(nowMs, windows),
       );
     },
 

@@ -150,3 +150,28 @@ test('the published feed validates against schemas/eligibility-feed.schema.json'
   await evaluator.runOnce();
   assert.ok(validate(publisher.current), JSON.stringify(validate.errors));
 });
+
+test('a shadow a spool replay stored twice is one candidate and one shadow call, without FINAL', async () => {
+  const db = await testDatabase('evaluator_replayed');
+  const store = createEvaluatorStore({ client: db.client, database: db.database });
+  const insert = async (records: ExchangeRecord[]) => {
+    await db.client.insert({ table: `${db.database}.exchanges`, values: records.map((r) => toExchangeRow(r, config.workloads.support!.storage)), format: 'JSONEachRow' });
+  };
+  // Until parts merge, both copies are there to be read: keep them unmerged.
+  await db.client.command({ query: `SYSTEM STOP MERGES ${db.database}.exchanges` });
+  const now = Date.now();
+  const primary = record('primary', now - 5000, 'main', answer);
+  const shadow = { ...record('shadow', now - 4000, 'backup', answer, primary.record_id), outcome: 'error' as const, error_class: 'server_error' as const };
+  await insert([primary, shadow]);
+  // The replay: the same rows again, in a later insert (a later inserted_at), parts not merged.
+  await insert([primary, shadow]);
+  const [stored] = await rows<{ n: string }>(db, `SELECT count() AS n FROM ${db.database}.exchanges`);
+  assert.equal(Number(stored?.n), 4, 'both copies are in the table');
+
+  const candidates = await store.candidates({ insertedAt: '1970-01-01 00:00:00.000', recordId: '' }, 100);
+  assert.deepEqual(candidates.map((c) => [c.record_id, c.p_record_id]), [[shadow.record_id, primary.record_id]]);
+  const health = await store.shadowHealth(now, { support: 3_600_000 });
+  assert.deepEqual(health.map((h) => [h.route, Number(h.calls), Number(h.errors)]), [['backup', 1, 1]]);
+  const latency = await store.primaryLatency(now, { support: 3_600_000 });
+  assert.deepEqual(latency.map((l) => [l.workload, Number(l.latency_ms)]), [['support', 100]]);
+});
