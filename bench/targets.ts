@@ -63,8 +63,8 @@ export function directTarget(upstream: Upstream): Target {
   return { name: 'direct', url: `${upstream.origin}/v1/chat/completions`, headers: {}, child: undefined };
 }
 
-export async function startBareProxy(group: ProcessGroup, upstream: Upstream): Promise<Target> {
-  const child = group.spawnNode('bare-proxy', benchScript('bare-proxy'), ['--upstream', upstream.origin]);
+export async function startBareProxy(group: ProcessGroup, upstream: Upstream, nodeArgs: readonly string[] = []): Promise<Target> {
+  const child = group.spawnNode('bare-proxy', benchScript('bare-proxy'), ['--upstream', upstream.origin], { nodeArgs });
   const origin = await waitForListening(child);
   return { name: 'bare proxy', url: `${origin}/v1/chat/completions`, headers: {}, child };
 }

@@ -1,0 +1,116 @@
+// CPU per request, thread by thread: the bare proxy and warmpath (`warmpath start` on the
+// bench config) one after the other under the same 50-connection closed loop, each
+// process's threads read from /proc/PID/task/*/stat around the run. It says where a
+// target's CPU goes (event loop, GC helpers, the embedded engine's threads), which the
+// throughput ratio alone cannot. With --perf DIR both run with --perf-basic-prof and
+// `perf record -e cpu-clock -g` samples each for 6 s of its run (BENCHMARKS.md, fourth look).
+//
+//   npm run build && node dist/bench/cpu-per-request.js [--rounds 2] [--seconds 8] [--perf DIR]
+
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { requestFor, runLoad } from './measure.ts';
+import { ProcessGroup } from './processes.ts';
+import { startBareProxy, startUpstream, startWarmpath, type Target } from './targets.ts';
+
+/** USER_HZ, as in proc-stats.ts. */
+const msPerTick = 10;
+
+/** CPU ms per thread of a process, the main thread as "main", the others summed by name. */
+export function threadCpuMs(pid: number): Map<string, number> {
+  const byName = new Map<string, number>();
+  let tasks: string[];
+  try {
+    tasks = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return byName;
+  }
+  for (const tid of tasks) {
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'latin1');
+    } catch {
+      continue; // the thread ended between the listing and the read
+    }
+    const name = tid === String(pid) ? 'main' : stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    byName.set(name, (byName.get(name) ?? 0) + (Number(fields[11]) + Number(fields[12])) * msPerTick);
+  }
+  return byName;
+}
+
+function perfRecord(pid: number, file: string): Promise<void> {
+  return new Promise((done) => {
+    const perf = spawn('perf', ['record', '-e', 'cpu-clock', '-F', '2000', '-g', '-p', String(pid), '-o', file, '--', 'sleep', '6'], { stdio: 'ignore' });
+    perf.once('error', (err) => {
+      process.stderr.write(`perf record failed (${err.message}): is perf installed?\n`);
+      done();
+    });
+    perf.once('exit', () => done());
+  });
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { rounds: { type: 'string', default: '2' }, seconds: { type: 'string', default: '8' }, perf: { type: 'string' } } });
+  const rounds = Number(values.rounds);
+  const seconds = Number(values.seconds);
+  const perfDir = values.perf === undefined ? undefined : resolve(values.perf);
+  if (perfDir !== undefined) mkdirSync(perfDir, { recursive: true });
+  const nodeArgs = perfDir === undefined ? [] : ['--perf-basic-prof'];
+  const group = new ProcessGroup();
+  const work = mkdtempSync(join(tmpdir(), 'warmpath-cpu-'));
+  try {
+    const upstream = await startUpstream(group, 'upstream', 0, 0);
+    const targets: Target[] = [
+      await startBareProxy(group, upstream, nodeArgs),
+      await startWarmpath(group, { name: 'warmpath', dataDir: join(work, 'data'), configDir: work, workloads: { bench: upstream }, secondaries: [], shadowSampleRate: 0, nodeArgs }, 'bench'),
+    ];
+    // A fresh process spends its first seconds compiling: warm both up, unmeasured.
+    for (const target of targets) await runLoad(group, target, { ...requestFor(target, false), connections: 50, warmupS: 0, durationS: 3 });
+    for (let round = 1; round <= rounds; round++) {
+      for (const target of targets) {
+        const pid = target.child?.pid as number;
+        const perfFile = perfDir === undefined ? undefined : join(perfDir, `${target.name.replace(/\W+/g, '-')}-${round}.data`);
+        const before = threadCpuMs(pid);
+        const started = Date.now();
+        const perf = perfFile === undefined ? undefined : perfRecord(pid, perfFile);
+        const load = await runLoad(group, target, { ...requestFor(target, false), connections: 50, warmupS: 1, durationS: seconds });
+        await perf;
+        const after = threadCpuMs(pid);
+        const wallMs = Date.now() - started;
+        const requests = load.achievedRps * (wallMs / 1000);
+        const parts = [...after]
+          .map(([name, ms]) => ({ name, ms: ms - (before.get(name) ?? 0) }))
+          .filter((t) => t.ms > 0)
+          .sort((a, b) => b.ms - a.ms);
+        const total = parts.reduce((n, t) => n + t.ms, 0);
+        const describe = (t: { name: string; ms: number }): string => `${t.name} ${((t.ms / wallMs) * 100).toFixed(0)}% ${((t.ms * 1000) / requests).toFixed(0)} µs`;
+        process.stdout.write(
+          `round ${round} ${target.name.padEnd(10)} ${Math.round(load.achievedRps).toLocaleString('en-US').padStart(7)} req/s (${load.generator})  ` +
+            `all threads ${((total * 1000) / requests).toFixed(0)} µs/req: ${parts.slice(0, 6).map(describe).join(', ')}` +
+            `${perfFile === undefined ? '' : `  perf: ${perfFile}`}\n`,
+        );
+      }
+    }
+    if (perfDir !== undefined) {
+      process.stdout.write(`\nread with: perf report -i FILE --no-children --sort comm,dso -n   (samples are 500 µs of CPU each)\n`);
+    }
+  } finally {
+    await group.stopAll();
+    group.dispose();
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+if (import.meta.main) {
+  main().then(
+    () => process.exit(0),
+    (err: unknown) => {
+      process.stderr.write(`cpu-per-request: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+      process.exit(1);
+    },
+  );
+}
