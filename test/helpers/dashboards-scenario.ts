@@ -84,11 +84,16 @@ export async function runScenario(): Promise<Scenario> {
     const client = (workload: string) =>
       new OpenAI({ baseURL: `${wp.routerUrl}/v1`, apiKey: 'local', maxRetries: 0, defaultHeaders: { 'x-warmpath-workload': workload } });
 
+    // Prompts are numbered by phase, not stamped with the time: the simulated answers (and
+    // so every score) follow the prompt, and a prompt holding the start minute made the
+    // outcome depend on the minute the test ran in.
+    let phase = 0;
     async function traffic(workload: string, count: number, fromMs: number, stepMs: number): Promise<void> {
       const sdk = client(workload);
+      phase += 1;
       for (let i = 0; i < count; i++) {
         now = fromMs + i * stepMs;
-        const content = `Ticket ${workload}-${fromMs}-${i}: how are refunds for damaged items handled?`;
+        const content = `Ticket ${workload}-${phase}-${i}: how are refunds for damaged items handled?`;
         const request = { model: workload, messages: [{ role: 'user' as const, content }], response_format: { type: 'json_object' as const } };
         if (i % 4 === 3) {
           for await (const chunk of await sdk.chat.completions.create({ ...request, stream: true })) void chunk;
