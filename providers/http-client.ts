@@ -56,7 +56,13 @@ export function createHttpProviderClient(
   // Not async: the caller's await is the only promise on the way to undici's.
   function post(upstream: UpstreamRequest | UpstreamFailure, signal: AbortSignal): Promise<Sent> {
     if (!('url' in upstream)) return Promise.resolve({ failure: upstream });
-    const { origin, path } = targets.parse(upstream.url);
+    let origin: string;
+    let path: string;
+    try {
+      ({ origin, path } = targets.parse(upstream.url));
+    } catch (cause) {
+      return Promise.resolve({ failure: transportFailure(cause, signal) });
+    }
     return agent.request({ origin, path, method: 'POST', headers: upstream.headers, body: upstream.body, signal }).then(
       (response): Sent => ({ response }),
       (cause: unknown): Sent => ({ failure: transportFailure(cause, signal) }),

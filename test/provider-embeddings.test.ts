@@ -55,3 +55,16 @@ test('an anthropic client has no embed method', async () => {
   assert.equal(client.embed, undefined);
   await client.close();
 });
+
+test('a base_url that is not a URL is a classified failure of the call, never a throw', async () => {
+  const client = createHttpProviderClient(openaiAdapter, { ...provider('openai'), base_url: 'not a url' });
+  try {
+    const request = { model: 'm', messages: [{ role: 'user' as const, content: 'hi' }] };
+    const completed = await client.complete(request, { model: 'm', signal: AbortSignal.timeout(2000) });
+    assert.equal(completed.ok, false);
+    const embedded = await client.embed!(['x'], { model: 'm', signal: AbortSignal.timeout(2000) });
+    assert.equal(embedded.ok, false);
+  } finally {
+    await client.close();
+  }
+});
