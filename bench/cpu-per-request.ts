@@ -8,39 +8,14 @@
 //   npm run build && node dist/bench/cpu-per-request.js [--rounds 2] [--seconds 8] [--perf DIR]
 
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { requestFor, runLoad } from './measure.ts';
+import { threadCpuMs } from './proc-stats.ts';
 import { ProcessGroup } from './processes.ts';
 import { startBareProxy, startUpstream, startWarmpath, type Target } from './targets.ts';
-
-/** USER_HZ, as in proc-stats.ts. */
-const msPerTick = 10;
-
-/** CPU ms per thread of a process, the main thread as "main", the others summed by name. */
-export function threadCpuMs(pid: number): Map<string, number> {
-  const byName = new Map<string, number>();
-  let tasks: string[];
-  try {
-    tasks = readdirSync(`/proc/${pid}/task`);
-  } catch {
-    return byName;
-  }
-  for (const tid of tasks) {
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'latin1');
-    } catch {
-      continue; // the thread ended between the listing and the read
-    }
-    const name = tid === String(pid) ? 'main' : stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    byName.set(name, (byName.get(name) ?? 0) + (Number(fields[11]) + Number(fields[12])) * msPerTick);
-  }
-  return byName;
-}
 
 function perfRecord(pid: number, file: string): Promise<void> {
   return new Promise((done) => {
@@ -77,7 +52,8 @@ async function main(): Promise<void> {
         const before = threadCpuMs(pid);
         const started = Date.now();
         const perf = perfFile === undefined ? undefined : perfRecord(pid, perfFile);
-        const load = await runLoad(group, target, { ...requestFor(target, false), connections: 50, warmupS: 1, durationS: seconds });
+        // No warm-up of its own (both were warmed above): CPU and requests cover one window.
+        const load = await runLoad(group, target, { ...requestFor(target, false), connections: 50, warmupS: 0, durationS: seconds });
         await perf;
         const after = threadCpuMs(pid);
         const wallMs = Date.now() - started;

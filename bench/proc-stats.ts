@@ -2,7 +2,7 @@
 // sampled in the background so that a load process can report its measured window
 // afterwards and each process's share of it is interpolated from the samples.
 
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 /** A /proc file's text; undefined once the process is gone (or off Linux). */
 function readProc(path: string): string | undefined {
@@ -16,15 +16,53 @@ function readProc(path: string): string | undefined {
 /** USER_HZ: the unit of utime/stime in /proc/PID/stat (100 on every Linux build we meet). */
 const ticksPerSecond = 100;
 
+interface Stat {
+  /** The command (or thread) name, field 2. */
+  readonly name: string;
+  /** utime + stime, ms. */
+  readonly cpuMs: number;
+  /** cutime + cstime: CPU of the children it has reaped, ms. */
+  readonly reapedChildrenCpuMs: number;
+}
+
+/** A /proc/…/stat file (a process's or a thread's); undefined once it is gone. */
+function readStat(path: string): Stat | undefined {
+  const text = readProc(path);
+  if (text === undefined) return undefined;
+  // The name (field 2) may hold spaces: count fields after its closing parenthesis.
+  const close = text.lastIndexOf(')');
+  const fields = text.slice(close + 2).split(' ');
+  const ms = (a: number, b: number): number => ((Number(fields[a]) + Number(fields[b])) * 1000) / ticksPerSecond;
+  return { name: text.slice(text.indexOf('(') + 1, close), cpuMs: ms(11, 12), reapedChildrenCpuMs: ms(13, 14) };
+}
+
 /** utime + stime of a process (all its threads), in ms; undefined once it is gone. */
 export function cpuTimeMs(pid: number): number | undefined {
-  const text = readProc(`/proc/${pid}/stat`);
-  if (text === undefined) return undefined;
-  // The command name (field 2) may hold spaces: count fields after its closing parenthesis.
-  const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
-  const utime = Number(fields[11]);
-  const stime = Number(fields[12]);
-  return ((utime + stime) * 1000) / ticksPerSecond;
+  return readStat(`/proc/${pid}/stat`)?.cpuMs;
+}
+
+/** CPU of the children this process has reaped, ms: where a finished child's CPU lands. */
+export function reapedChildrenCpuMs(): number {
+  return readStat('/proc/self/stat')?.reapedChildrenCpuMs ?? 0;
+}
+
+/** CPU ms per thread of a process: the main thread as "main", the others summed by name. */
+export function threadCpuMs(pid: number): Map<string, number> {
+  const byName = new Map<string, number>();
+  let tasks: string[];
+  try {
+    tasks = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return byName;
+  }
+  for (const tid of tasks) {
+    // A thread may end between the listing and the read.
+    const stat = readStat(`/proc/${pid}/task/${tid}/stat`);
+    if (stat === undefined) continue;
+    const name = tid === String(pid) ? 'main' : stat.name;
+    byName.set(name, (byName.get(name) ?? 0) + stat.cpuMs);
+  }
+  return byName;
 }
 
 /** Busy CPU time of the whole machine (all cores, every process and the kernel), in ms. */

@@ -1,16 +1,17 @@
-// wrk as the closed-loop generator when it is installed (`apt-get install wrk`). It is C:
-// on a 2-core machine the generator shares the cores with the proxy and the upstream, and
-// autocannon (Node) takes 30–70% of a core to drive a fast target where wrk takes a
-// fraction of that, so the faster a target is, the more autocannon holds it back.
+// wrk as the closed-loop generator when it is installed (`apt-get install wrk`). On a
+// 2-core machine the generator shares the cores with the proxy and the upstream; wrk (C)
+// needs about 10 µs of CPU per request where autocannon (Node) needs about 16, and the
+// difference goes to whatever is measured.
 // wrk runs as a child of the benchmark itself, in its ProcessGroup, so the CPU sampler
 // accounts it as the generator and not as another process on the machine.
 
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ClosedLoopResult, ClosedLoopSpec } from './load-spec.ts';
 import type { ProcessGroup } from './processes.ts';
+import { reapedChildrenCpuMs } from './proc-stats.ts';
 
 let wrkPath: string | null | undefined;
 
@@ -65,13 +66,6 @@ interface WrkSummary {
   readonly mean: number;
 }
 
-/** CPU of this process's reaped children (cutime + cstime), ms: where a finished wrk's CPU lands. */
-function childrenCpuMs(): number {
-  const text = readFileSync('/proc/self/stat', 'latin1');
-  const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
-  return ((Number(fields[13]) + Number(fields[14])) * 1000) / 100;
-}
-
 async function runWrk(group: ProcessGroup, wrk: string, seconds: number, args: (seconds: number) => string[]): Promise<WrkSummary> {
   const child = group.spawn('wrk', wrk, args(Math.max(1, Math.ceil(seconds))));
   let out = '';
@@ -96,7 +90,7 @@ export async function runWrkClosedLoop(group: ProcessGroup, wrk: string, spec: C
     // One thread: 50 connections are one event loop's work, and the second core is the targets'.
     const args = (seconds: number): string[] => ['-t1', `-c${spec.connections}`, `-d${seconds}s`, '--timeout', '10s', '-s', scriptFile, spec.url, '--', bodyFile, ...headers];
     if (spec.warmupS > 0) await runWrk(group, wrk, spec.warmupS, args);
-    const cpuBefore = childrenCpuMs();
+    const cpuBefore = reapedChildrenCpuMs();
     const started = Date.now();
     const s = await runWrk(group, wrk, spec.durationS, args);
     const finished = Date.now();
@@ -112,7 +106,7 @@ export async function runWrkClosedLoop(group: ProcessGroup, wrk: string, spec: C
       latencyMs: { p50: s.p50 / 1000, p90: s.p90 / 1000, p99: s.p99 / 1000, max: s.max / 1000, mean: s.mean / 1000 },
       windowStartMs: started,
       windowEndMs: finished,
-      generatorCpuPct: ((childrenCpuMs() - cpuBefore) / (finished - started)) * 100,
+      generatorCpuPct: ((reapedChildrenCpuMs() - cpuBefore) / (finished - started)) * 100,
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -1,9 +1,9 @@
 // How a batch reaches ClickHouse: one `INSERT … FORMAT JSONCompactEachRow` of rows
 // serialised once, when the record was taken; no object is built or stringified a second
 // time (facts.md: JSON serialisation is the bottleneck). The batch is UTF-8 bytes
-// (batch-encoder.ts). On a server it is the client's `insert` with the bytes as a plain
-// stream, which the client sends as the request body as it is. On embedded chDB it is the
-// raw insert: the engine reads the bytes where they lie, on its own threads.
+// (batch-encoder.ts). On a server it is the client's `exec` with the bytes as a plain
+// stream, sent as the request body as it is. On embedded chDB it is the raw insert: the
+// engine reads the bytes where they lie, on its own threads.
 //
 // optimize_on_insert = 0: the ReplacingMergeTree need not collapse each inserted block on
 // the way in (a batch never holds one record twice; merges and FINAL collapse replays).
