@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { test } from 'node:test';
-import { embeddedRawInsert, openClickHouse } from '../core/clickhouse.ts';
+import { isEmbeddedClient, openClickHouse } from '../core/clickhouse.ts';
 import { configDefaults } from '../core/config.ts';
 import { clickHouseInsert, isRetryableInsertError } from './insert.ts';
 import { exchangeColumns, serializeRow, toExchangeRow } from './row.ts';
@@ -84,7 +84,7 @@ test('only errors about the data are not retried', () => {
 
 test('embedded insert: the batch goes in as UTF-8 bytes and every row reads back as written', async () => {
   const store = await testDatabase('wp_raw_insert');
-  assert.notEqual(embeddedRawInsert(store.client), undefined, 'an embedded client has the raw insert');
+  assert.ok(isEmbeddedClient(store.client), 'an embedded client takes the raw insert');
   const insert = await clickHouseInsert(store.client, `${store.database}.exchanges`, store.embedded);
   const record = (i: number, content: string) => ({ ...syntheticRecord(i), response: { content, refusal: null, tool_calls: [] } });
   const answers = ['café, naïve, déjà vu', 'Ελληνικά και 日本語', 'emoji 🚀 and a quote " and a backslash \\', 'line\nbreak\ttab'];

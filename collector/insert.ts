@@ -1,18 +1,15 @@
 // How a batch reaches ClickHouse: one `INSERT … FORMAT JSONCompactEachRow` of rows
 // serialised once, when the record was taken; no object is built or stringified a second
 // time (facts.md: JSON serialisation is the bottleneck). The batch is UTF-8 bytes
-// (batch-encoder.ts). On a server it is the client's `exec` with the bytes as a plain
-// stream, sent as the request body as it is. On embedded chDB it is the raw insert: the
-// engine reads the bytes where they lie, on its own threads.
+// (batch-encoder.ts) handed over as they are (core/clickhouse.ts bytesInsert).
 //
 // optimize_on_insert = 0: the ReplacingMergeTree need not collapse each inserted block on
 // the way in (a batch never holds one record twice; merges and FINAL collapse replays).
 // Measured: +15-25% rows/s. On a chDB session it is SET once (a per-statement setting is
 // sent as a `SET …;` prefix that costs about as much as it saves).
 
-import { Readable } from 'node:stream';
 import type { ClickHouseClient } from '@clickhouse/client';
-import { embeddedRawInsert } from '../core/clickhouse.ts';
+import { bytesInsert } from '../core/clickhouse.ts';
 import type { InsertBatch } from './writer-types.ts';
 import { exchangeColumns } from './row.ts';
 
@@ -51,18 +48,10 @@ const insertSettings = { optimize_on_insert: 0 } as const;
 /** The insert the writer uses: `table` is database-qualified. */
 export async function clickHouseInsert(client: ClickHouseClient, table: string, embedded: boolean): Promise<InsertBatch> {
   if (embedded) await client.command({ query: 'SET optimize_on_insert = 0' });
-  const columns = [...exchangeColumns] as [string, ...string[]];
-  const raw = embedded ? embeddedRawInsert(client) : undefined;
-  if (raw !== undefined) return (payload) => raw(table, columns, payload);
-  // The client's `insert` takes JSON formats only as values to serialise; `exec` sends a
-  // byte stream as the request body as it is. The answer comes once the rows are stored.
-  const query = `INSERT INTO ${table} (${columns.join(', ')}) FORMAT JSONCompactEachRow`;
-  return async (payload) => {
-    const result = await client.exec({
-      query,
-      values: Readable.from([payload], { objectMode: false }),
-      ...(embedded ? {} : { clickhouse_settings: insertSettings }),
-    });
-    result.stream.destroy();
-  };
+  const insert = bytesInsert(client, table, {
+    format: 'JSONCompactEachRow',
+    columns: exchangeColumns,
+    ...(embedded ? {} : { serverSettings: insertSettings }),
+  });
+  return (payload) => insert(payload);
 }

@@ -9,7 +9,8 @@
 // a second process on the same folder fails with Code 76 (cannot lock file).
 
 import { isAbsolute, resolve } from 'node:path';
-import { createClient, type ClickHouseClient, type ClickHouseClientConfigOptions } from '@clickhouse/client';
+import { Readable } from 'node:stream';
+import { createClient, type ClickHouseClient, type ClickHouseClientConfigOptions, type ClickHouseSettings } from '@clickhouse/client';
 import { createChdbConnection, type ChdbConnection } from 'chdb/connection';
 import type { StorageConfig } from '../schemas/index.ts';
 import { ConfigError } from './config.ts';
@@ -41,23 +42,52 @@ type ClientConnection = NonNullable<ClickHouseClientConfigOptions['connection']>
 
 const databaseName = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
-/**
- * A pre-serialised insert body handed to chDB as bytes: the engine reads the Buffer where
- * it lies, on its own threads. Through the client's `insert` the same body travels as one
- * large string that the connection copies and the binding re-encodes on the event loop
- * (measured on a 10k-row batch: 14–105 ms of main-thread CPU and a 12 ms median stall of
- * the event loop, against ~5 ms and 2–7 ms this way).
- */
-export type EmbeddedRawInsert = (table: string, columns: readonly string[], body: Buffer) => Promise<void>;
-
 const embeddedConnections = new WeakMap<ClickHouseClient, ChdbConnection>();
 
-/** The raw insert of a client on embedded ClickHouse; undefined for a server. */
-export function embeddedRawInsert(client: ClickHouseClient): EmbeddedRawInsert | undefined {
+/** True for a client on embedded chDB (openClickHouse/createClickHouse made it). */
+export function isEmbeddedClient(client: ClickHouseClient): boolean {
+  return embeddedConnections.has(client);
+}
+
+/** Row formats a bytes insert takes: one JSON row per line. */
+export type RowsFormat = 'JSONEachRow' | 'JSONCompactEachRow';
+
+/** Inserts a body of rows already serialised, one per line; resolves once they are stored. */
+export type BytesInsert = (body: Buffer) => Promise<void>;
+
+export interface BytesInsertOptions {
+  readonly format: RowsFormat;
+  /** Needed for JSONCompactEachRow (positional); JSONEachRow rows name their columns. */
+  readonly columns?: readonly string[];
+  /** Per-insert settings, sent to a server only: on chDB, SET them once on the session. */
+  readonly serverSettings?: ClickHouseSettings;
+}
+
+/**
+ * An insert of pre-serialised rows as bytes. On embedded chDB it is the raw insert: the
+ * engine reads the Buffer where it lies, on its own threads. Through the client's `insert`
+ * the same body travels as one large string that the connection copies and the binding
+ * re-encodes on the event loop (measured on a 10k-row batch: 14–105 ms of main-thread CPU
+ * and a 12 ms median stall of the event loop, against ~5 ms and 2–7 ms this way). On a
+ * server it is the client's `exec` with the bytes as a plain stream, sent as the request
+ * body as it is (its `insert` takes JSON formats only as values to serialise).
+ */
+export function bytesInsert(client: ClickHouseClient, table: string, options: BytesInsertOptions): BytesInsert {
+  const { format, columns } = options;
   const connection = embeddedConnections.get(client);
-  if (connection === undefined) return undefined;
-  return async (table, columns, body) => {
-    await connection.chdb.rawInsert({ table, columns, values: body, format: 'JSONCompactEachRow' });
+  if (connection !== undefined) {
+    return async (body) => {
+      await connection.chdb.rawInsert({ table, ...(columns === undefined ? {} : { columns: [...columns] }), values: body, format });
+    };
+  }
+  const query = `INSERT INTO ${table}${columns === undefined ? '' : ` (${columns.join(', ')})`} FORMAT ${format}`;
+  return async (body) => {
+    const result = await client.exec({
+      query,
+      values: Readable.from([body], { objectMode: false }),
+      ...(options.serverSettings === undefined ? {} : { clickhouse_settings: options.serverSettings }),
+    });
+    result.stream.destroy();
   };
 }
 

@@ -30,6 +30,12 @@ import {
 
 /** A shadow whose primary is not stored yet is waited for this long, then skipped. */
 const orphanWaitMs = 5 * 60_000;
+/**
+ * Candidates are read and scored this many at a time. Under `warmpath start` the evaluator
+ * shares the router's heap: a whole run's pairs with their contents (thousands at 200
+ * req/s) made every young-generation collection during scoring copy them, 10–45 ms pauses.
+ */
+const pageSize = 500;
 
 type PrimaryTypical = { readonly latencyMs: number | undefined; readonly ttftMs: number | undefined };
 const excerptChars = 240;
@@ -128,44 +134,66 @@ export function createEvaluator(deps: EvaluatorDeps): Evaluator {
   }
 
   async function scoreNew(now: number): Promise<{ scored: number; twins: number }> {
-    const candidates = await store.candidates(watermark, config.evaluator.max_pairs_per_run);
+    let cursor = watermark;
+    // The saved watermark stops before a shadow whose primary is not stored yet, so the
+    // next run reads it again; the cursor pages on past it.
     let next = watermark;
     let held = false;
-    const ready: CandidatePair[] = [];
-    for (const c of candidates) {
-      const orphan = c.p_record_id === '';
-      if (orphan && now - parseClickHouseTime(c.ts) < orphanWaitMs) held = true;
-      if (!held) next = { insertedAt: c.inserted_at, recordId: c.record_id };
-      // Only answered pairs are scored; failed shadow calls count in the route's health.
-      if (!orphan && c.outcome === 'ok' && c.p_outcome === 'ok') ready.push(c);
+    let read = 0;
+    let scored = 0;
+    let twins = 0;
+    let baselines: Map<string, Baselines> | undefined;
+    let typical: Map<string, PrimaryTypical> | undefined;
+    const judgeCalls = new Map<string, number>();
+    const budget = config.evaluator.max_pairs_per_run;
+    while (read < budget) {
+      const limit = Math.min(pageSize, budget - read);
+      const candidates = await store.candidates(cursor, limit);
+      read += candidates.length;
+      const ready: CandidatePair[] = [];
+      for (const c of candidates) {
+        const orphan = c.p_record_id === '';
+        if (orphan && now - parseClickHouseTime(c.ts) < orphanWaitMs) held = true;
+        cursor = { insertedAt: c.inserted_at, recordId: c.record_id };
+        if (!held) next = cursor;
+        // Only answered pairs are scored; failed shadow calls count in the route's health.
+        if (!orphan && c.outcome === 'ok' && c.p_outcome === 'ok') ready.push(c);
+      }
+      const prepared = (await mapInSlices(ready, (c) => preparePair(c, config.workloads))).filter((p) => p !== undefined);
+      // Embeddings of twins and shadows in one pass: batched per workload, each record once.
+      const embedded = await embeddingEvidence(assist, prepared);
+      // Twins first: the noise floor the shadows are judged against includes this page's twins.
+      const twinRows = await mapInSlices(
+        prepared.filter((p) => p.candidate.kind === 'twin'),
+        (p) => score(p, embedded.get(p.candidate.record_id), undefined),
+      );
+      await store.insertParity(twinRows);
+      twins += twinRows.length;
+      const shadows = prepared.filter((p) => p.candidate.kind === 'shadow');
+      if (shadows.length > 0) {
+        if (baselines === undefined || twinRows.length > 0) baselines = await noiseBaselines(now);
+        typical ??= new Map(
+          (await store.primaryLatency(now, windows)).map((t) => [`${t.workload}\u0000${t.stream}`, { latencyMs: t.latency_ms, ttftMs: t.ttft_ms ?? undefined }]),
+        );
+        const judged = await judgeEvidence(assist, shadows, random, judgeCalls);
+        const pageBaselines = baselines;
+        const pageTypical = typical;
+        const shadowRows = await mapInSlices(shadows, (p) => {
+          const judge = judged.get(p.candidate.record_id);
+          const evidence = { ...embedded.get(p.candidate.record_id), ...(judge === undefined ? {} : { judge }) };
+          return score(p, evidence, pageBaselines.get(p.workload.name), pageTypical);
+        });
+        await store.insertParity(shadowRows);
+        scored += shadowRows.length;
+      }
+      if (candidates.length < limit) break;
     }
-    const prepared = (await mapInSlices(ready, (c) => preparePair(c, config.workloads))).filter((p) => p !== undefined);
-    // Embeddings of twins and shadows in one pass: batched per workload, each record once.
-    const embedded = await embeddingEvidence(assist, prepared);
-    // Twins first: the noise floor the shadows are judged against includes this run's twins.
-    const twinRows = await mapInSlices(
-      prepared.filter((p) => p.candidate.kind === 'twin'),
-      (p) => score(p, embedded.get(p.candidate.record_id), undefined),
-    );
-    await store.insertParity(twinRows);
-    const baselines = await noiseBaselines(now);
-    const typical = new Map(
-      (await store.primaryLatency(now, windows)).map((t) => [`${t.workload}\u0000${t.stream}`, { latencyMs: t.latency_ms, ttftMs: t.ttft_ms ?? undefined }]),
-    );
-    const shadows = prepared.filter((p) => p.candidate.kind === 'shadow');
-    const judged = await judgeEvidence(assist, shadows, random);
-    const shadowRows = await mapInSlices(shadows, (p) => {
-      const judge = judged.get(p.candidate.record_id);
-      const evidence = { ...embedded.get(p.candidate.record_id), ...(judge === undefined ? {} : { judge }) };
-      return score(p, evidence, baselines.get(p.workload.name), typical);
-    });
-    await store.insertParity(shadowRows);
     if (assist !== undefined) logAssistCounts(logger, assist.takeCounts());
     if (next !== watermark) {
       watermark = next;
       await store.writeState(watermarkKey, JSON.stringify(watermark));
     }
-    return { scored: shadowRows.length, twins: twinRows.length };
+    return { scored, twins };
   }
 
   async function noiseBaselines(now: number): Promise<Map<string, Baselines>> {

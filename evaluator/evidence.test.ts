@@ -78,6 +78,15 @@ test('at most max_calls_per_run per workload; blank pairs and unjudged workloads
   assert.equal((await judgeEvidence(undefined, pairs, seededRandom(1))).size, 0);
 });
 
+test('max_calls_per_run holds across the pages of one run when they share the count', async () => {
+  const { assist, judged } = fakeAssist({});
+  const asked = new Map<string, number>();
+  await judgeEvidence(assist, [pair('capped', 'x', 'page 1a')], seededRandom(1), asked);
+  await judgeEvidence(assist, [pair('capped', 'x', 'page 2a'), pair('capped', 'x', 'page 2b')], seededRandom(1), asked);
+  assert.deepEqual(judged, ['page 1a', 'page 2a']);
+  assert.equal(asked.get('capped'), 2);
+});
+
 test('embeddings evidence: the cosine when both answers have a vector, else the reason; primaries keyed once', async () => {
   const shared = pair('judged', 'alpha', 'beta', 'P1');
   const twinLike = pair('judged', 'alpha', 'alpha', 'P1');

@@ -98,12 +98,17 @@ export async function embeddingEvidence(assist: ParityAssist | undefined, pairs:
 
 /**
  * Per judged shadow pair record_id: the judge's outcome. One draw of `random` per shadow
- * pair of a judged workload, in order, so a seeded random replays the same sample.
+ * pair of a judged workload, in order, so a seeded random replays the same sample. `asked`
+ * counts calls per workload across the pages of one run (max_calls_per_run).
  */
-export async function judgeEvidence(assist: ParityAssist | undefined, shadows: readonly PreparedPair[], random: Random): Promise<Map<string, JudgeOutcome>> {
+export async function judgeEvidence(
+  assist: ParityAssist | undefined,
+  shadows: readonly PreparedPair[],
+  random: Random,
+  asked: Map<string, number> = new Map(),
+): Promise<Map<string, JudgeOutcome>> {
   const outcomes = new Map<string, JudgeOutcome>();
   if (assist === undefined) return outcomes;
-  const asked = new Map<string, number>();
   const calls: Promise<void>[] = [];
   for (const p of shadows) {
     const judge = p.workload.parity.judge;

@@ -17,23 +17,21 @@ import { eligibilityFeedSchema, type ExchangeRecord } from '../schemas/index.ts'
 import { rows, testDatabase } from './helpers/clickhouse.ts';
 import { route } from './helpers/warmpath.ts';
 
-const config = parseConfig(
-  stringify({
-    providers: { sim: { kind: 'simulated' } },
-    routes: { main: route('sim', 'm'), backup: route('sim', 'b'), leaky: route('sim', 'l', { policy: { region: 'eu', retention_days: 0, logs_prompts: false, data_classes: ['pii'], tools: true } }) },
-    workloads: {
-      support: {
-        primary: 'main',
-        secondaries: ['backup', 'leaky'],
-        requires: { regions: ['us'] },
-        parity: { window: '1h', min_samples: 20, warm_within: '10m', min_pass_rate: 0.8, enter_after: 2, min_similarity: 0.5 },
-        storage: { content: 'full', retention_days: 30 },
-      },
+const configSource = {
+  providers: { sim: { kind: 'simulated' } },
+  routes: { main: route('sim', 'm'), backup: route('sim', 'b'), leaky: route('sim', 'l', { policy: { region: 'eu', retention_days: 0, logs_prompts: false, data_classes: ['pii'], tools: true } }) },
+  workloads: {
+    support: {
+      primary: 'main',
+      secondaries: ['backup', 'leaky'],
+      requires: { regions: ['us'] },
+      parity: { window: '1h', min_samples: 20, warm_within: '10m', min_pass_rate: 0.8, enter_after: 2, min_similarity: 0.5 },
+      storage: { content: 'full', retention_days: 30 },
     },
-    evaluator: { min_twins: 10 },
-  }),
-  'test.yaml',
-);
+  },
+  evaluator: { min_twins: 10 },
+};
+const config = parseConfig(stringify(configSource), 'test.yaml');
 
 const answer = 'Refunds for damaged items are issued within five business days once the carrier confirms the damage report.';
 const request = { messages: [{ role: 'user' as const, content: 'How do refunds for damaged items work?' }], response_format: { type: 'json_object' as const } };
@@ -174,4 +172,35 @@ test('a shadow a spool replay stored twice is one candidate and one shadow call,
   assert.deepEqual(health.map((h) => [h.route, Number(h.calls), Number(h.errors)]), [['backup', 1, 1]]);
   const latency = await store.primaryLatency(now, { support: 3_600_000 });
   assert.deepEqual(latency.map((l) => [l.workload, Number(l.latency_ms)]), [['support', 100]]);
+});
+
+test('a run reads its candidates page by page: all answered pairs up to max_pairs_per_run, the watermark held before a waiting orphan', async () => {
+  const paged = parseConfig(stringify({ ...configSource, evaluator: { min_twins: 10, max_pairs_per_run: 1100 } }), 'paged.yaml');
+  const db = await testDatabase('evaluator_paged');
+  const store = createEvaluatorStore({ client: db.client, database: db.database });
+  const insert = async (records: ExchangeRecord[]) => {
+    await db.client.insert({ table: `${db.database}.exchanges`, values: records.map((r) => toExchangeRow(r, paged.workloads.support!.storage)), format: 'JSONEachRow' });
+    // Each insert its own inserted_at (millisecond resolution): the candidates' order.
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  };
+  const now = Date.now();
+  const pairs = (n: number) => Array.from({ length: n }, () => {
+    const p = record('primary', now - 60_000, 'main', answer);
+    return [p, record('shadow', now - 60_000, 'backup', answer, p.record_id)];
+  }).flat();
+  // 600 pairs, a shadow whose primary is not stored yet (young: waited for), 600 pairs.
+  await insert(pairs(600));
+  await insert([record('shadow', now - 1000, 'backup', answer, randomUUID())]);
+  await insert(pairs(600));
+  const evaluator = createEvaluator({ config: paged, store, publisher: new FeedPublisher(60_000), alerts: undefined, clock: { now: () => now, monotonic: () => now }, logger: pino({ level: 'silent' }) });
+  const scoredPairs = async () => Number((await rows<{ n: string }>(db, `SELECT count() AS n FROM ${db.database}.parity_results FINAL`))[0]?.n);
+
+  // 1,100 candidates in pages of 500, 500 and 100: 600 pairs, the orphan, 499 pairs.
+  const first = await evaluator.runOnce();
+  assert.equal(first.scored, 1099);
+  assert.equal(await scoredPairs(), 1099);
+  // The next run starts at the orphan (the watermark stopped before it), not after the 1,100th.
+  const second = await evaluator.runOnce();
+  assert.equal(second.scored, 600);
+  assert.equal(await scoredPairs(), 1200);
 });
