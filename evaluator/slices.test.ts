@@ -19,3 +19,17 @@ test('lets the event loop run between slices of a long map', async () => {
   assert.equal(out.length, 60);
   assert.ok(ticks >= 5, `the interval ran ${ticks} times during a 60 ms map`);
 });
+
+test('consecutive short maps share one slice: a chain of them still lets the event loop run', async () => {
+  let ticks = 0;
+  const timer = setInterval(() => (ticks += 1), 1);
+  const busy = (x: number): number => {
+    const end = performance.now() + 1;
+    while (performance.now() < end);
+    return x;
+  };
+  // Each map takes 1 ms, under the 4 ms slice: only a budget shared across calls yields.
+  for (let i = 0; i < 40; i += 1) await mapInSlices([i], busy, 4);
+  clearInterval(timer);
+  assert.ok(ticks >= 4, `the interval ran ${ticks} times during a 40 ms chain of maps`);
+});

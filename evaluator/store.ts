@@ -4,7 +4,7 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import { bytesInsert } from '../core/clickhouse.ts';
 import { clickHouseTimeOf } from '../core/clickhouse-time.ts';
 import type { ExchangeRequestContent, ExchangeResponseContent } from '../schemas/index.ts';
-import { mapInSlices } from './slices.ts';
+import { mapInSlices, nextTurn, sliceSpent } from './slices.ts';
 
 export interface StoreTarget {
   readonly client: ClickHouseClient;
@@ -145,15 +145,11 @@ async function rows<T>(target: StoreTarget, query: string, params: Record<string
 async function streamedRows<T>(target: StoreTarget, query: string, params: Record<string, unknown> = {}): Promise<T[]> {
   const result = await target.client.query({ query, query_params: params, format: 'JSONEachRow' });
   const out: T[] = [];
-  let sliceStart = performance.now();
   // The embedded engine hands the whole result over as one chunk: slice by time, not chunk.
   for await (const chunk of result.stream<T>()) {
     for (const row of chunk) {
+      if (sliceSpent()) await nextTurn();
       out.push(row.json());
-      if (performance.now() - sliceStart >= 4) {
-        await new Promise<void>((resolve) => setImmediate(resolve));
-        sliceStart = performance.now();
-      }
     }
   }
   return out;
