@@ -40,6 +40,9 @@ export interface ShadowDeps {
   readonly tracer?: Tracer;
 }
 
+/** What a shadow record takes from its primary: held for the whole call, so only this. */
+type PrimaryRef = Pick<ExchangeRecord, 'record_id' | 'request_id' | 'tenant' | 'workload' | 'feature' | 'session'>;
+
 interface Target {
   readonly route: RouteRuntime;
   readonly kind: Exclude<ExchangeKind, 'primary'>;
@@ -78,7 +81,7 @@ export function createShadowMirror(deps: ShadowDeps): ShadowMirror {
     ]);
   }
 
-  function dispatch(routes: WorkloadRoutes, request: ChatRequest, primary: ExchangeRecord, target: Target, primarySpan: SpanContext | undefined): void {
+  function dispatch(routes: WorkloadRoutes, request: ChatRequest, primary: PrimaryRef, target: Target, primarySpan: SpanContext | undefined): void {
     const workload = routes.workload.name;
     const route = target.route.config.name;
     const accepted = target.lane.offer(async () => {
@@ -97,7 +100,7 @@ export function createShadowMirror(deps: ShadowDeps): ShadowMirror {
     if (!accepted) metrics.dropped(workload, route, 'queue_full');
   }
 
-  async function shadowCall(routes: WorkloadRoutes, request: ChatRequest, primary: ExchangeRecord, target: Target): Promise<ExchangeRecord> {
+  async function shadowCall(routes: WorkloadRoutes, request: ChatRequest, primary: PrimaryRef, target: Target): Promise<ExchangeRecord> {
     const startedAtMs = clock.now();
     const started = clock.monotonic();
     const stream = request.stream === true;
@@ -177,11 +180,20 @@ export function createShadowMirror(deps: ShadowDeps): ShadowMirror {
       if (random() >= rate) return;
       const twin = shadow.noise_rate > 0 && random() < shadow.noise_rate;
       for (const refused of routes.refused) metrics.withheld(workload, refused.route, 'uncertified');
+      // The calls outlive the primary's record by up to their timeout: they keep its ids.
+      const ref: PrimaryRef = {
+        record_id: primary.record_id,
+        request_id: primary.request_id,
+        tenant: primary.tenant,
+        workload: primary.workload,
+        feature: primary.feature,
+        session: primary.session,
+      };
       // After the current I/O turn, so the primary's bytes are written first.
       setImmediate(() => {
         for (const target of targets.get(workload) ?? []) {
           if (target.kind === 'twin' && !twin) continue;
-          dispatch(routes, request, primary, target, primarySpan);
+          dispatch(routes, request, ref, target, primarySpan);
         }
       });
     },
