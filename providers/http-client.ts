@@ -3,8 +3,9 @@
 
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import { Agent, type Dispatcher } from 'undici';
-import type { ChatRequest, ProviderConfig } from '../schemas/index.ts';
+import type { ProviderConfig } from '../schemas/index.ts';
 import { failure, transportFailure } from './classify.ts';
+import { requestText, type TextResponse } from './text-request.ts';
 import { UpstreamStreamError } from './types.ts';
 import type {
   CallOptions,
@@ -49,39 +50,41 @@ export function createHttpProviderClient(
 
   const targets = new UrlCache();
 
-  function send(request: ChatRequest, callOptions: CallOptions, stream: boolean): Promise<Sent> {
-    return post(adapter.toUpstream(request, callOptions.model, stream, target), callOptions.signal);
+  /** The dispatch options of an adapter's request, or why it cannot be sent. */
+  function dispatchOf(upstream: UpstreamRequest | UpstreamFailure, signal: AbortSignal): Dispatcher.DispatchOptions | UpstreamFailure {
+    if (!('url' in upstream)) return upstream;
+    try {
+      const { origin, path } = targets.parse(upstream.url);
+      return { origin, path, method: 'POST', headers: upstream.headers, body: upstream.body };
+    } catch (cause) {
+      return transportFailure(cause, signal);
+    }
   }
 
   // Not async: the caller's await is the only promise on the way to undici's.
   function post(upstream: UpstreamRequest | UpstreamFailure, signal: AbortSignal): Promise<Sent> {
-    if (!('url' in upstream)) return Promise.resolve({ failure: upstream });
-    let origin: string;
-    let path: string;
-    try {
-      ({ origin, path } = targets.parse(upstream.url));
-    } catch (cause) {
-      return Promise.resolve({ failure: transportFailure(cause, signal) });
-    }
-    return agent.request({ origin, path, method: 'POST', headers: upstream.headers, body: upstream.body, signal }).then(
+    const options = dispatchOf(upstream, signal);
+    if (!('path' in options)) return Promise.resolve({ failure: options });
+    return agent.request({ ...options, signal }).then(
       (response): Sent => ({ response }),
       (cause: unknown): Sent => ({ failure: transportFailure(cause, signal) }),
     );
+  }
+
+  /** Like post, with the whole answer read as text: the non-streaming calls. */
+  function postForText(upstream: UpstreamRequest | UpstreamFailure, signal: AbortSignal): Promise<TextResponse | UpstreamFailure> {
+    const options = dispatchOf(upstream, signal);
+    if (!('path' in options)) return Promise.resolve(options);
+    return requestText(agent, options, signal).catch((cause: unknown) => transportFailure(cause, signal));
   }
 
   const embeddings = adapter.embeddings;
   async function embed(inputs: readonly string[], callOptions: CallOptions): Promise<EmbeddingsResult> {
     if (embeddings === undefined) return { ok: false, failure: failure('bad_request', 0, `${adapter.kind} providers have no embeddings API`) };
     if (inputs.length === 0) return { ok: true, vectors: [], inputTokens: 0 };
-    const sent = await post(embeddings.toUpstream(inputs, callOptions.model, target), callOptions.signal);
-    if (sent.failure !== undefined) return { ok: false, failure: sent.failure };
-    let text: string;
-    try {
-      text = await sent.response.body.text();
-    } catch (cause) {
-      return { ok: false, failure: transportFailure(cause, callOptions.signal) };
-    }
-    return embeddings.fromUpstream(sent.response.statusCode, text, sent.response.headers, inputs.length);
+    const answer = await postForText(embeddings.toUpstream(inputs, callOptions.model, target), callOptions.signal);
+    if (!('text' in answer)) return { ok: false, failure: answer };
+    return embeddings.fromUpstream(answer.statusCode, answer.text, answer.headers, inputs.length);
   }
 
   return {
@@ -89,20 +92,13 @@ export function createHttpProviderClient(
     ...(embeddings === undefined ? {} : { embed }),
 
     async complete(request, callOptions): Promise<CompletionResult> {
-      const sent = await send(request, callOptions, false);
-      if (sent.failure !== undefined) return { ok: false, failure: sent.failure };
-      const { response } = sent;
-      let text: string;
-      try {
-        text = await response.body.text();
-      } catch (cause) {
-        return { ok: false, failure: transportFailure(cause, callOptions.signal) };
-      }
-      return adapter.fromUpstream(response.statusCode, text, response.headers);
+      const answer = await postForText(adapter.toUpstream(request, callOptions.model, false, target), callOptions.signal);
+      if (!('text' in answer)) return { ok: false, failure: answer };
+      return adapter.fromUpstream(answer.statusCode, answer.text, answer.headers);
     },
 
     async stream(request, callOptions): Promise<StreamResult> {
-      const sent = await send(request, callOptions, true);
+      const sent = await post(adapter.toUpstream(request, callOptions.model, true, target), callOptions.signal);
       if (sent.failure !== undefined) return { ok: false, failure: sent.failure };
       const { response } = sent;
       const contentType = String(response.headers['content-type'] ?? '');
