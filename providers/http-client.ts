@@ -5,7 +5,7 @@ import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import { Agent, type Dispatcher } from 'undici';
 import type { ProviderConfig } from '../schemas/index.ts';
 import { failure, transportFailure } from './classify.ts';
-import { requestText, type TextResponse } from './text-request.ts';
+import { requestStream, requestText, type StreamResponse, type TextResponse } from './dispatch-request.ts';
 import { UpstreamStreamError } from './types.ts';
 import type {
   CallOptions,
@@ -24,10 +24,6 @@ export interface HttpClientOptions {
   /** Longest silence allowed inside a streaming body once it started. */
   readonly streamIdleTimeoutMs?: number;
 }
-
-type Sent =
-  | { readonly response: Dispatcher.ResponseData; readonly failure?: undefined }
-  | { readonly response?: undefined; readonly failure: UpstreamFailure };
 
 export function createHttpProviderClient(
   adapter: HttpAdapter,
@@ -62,16 +58,13 @@ export function createHttpProviderClient(
   }
 
   // Not async: the caller's await is the only promise on the way to undici's.
-  function post(upstream: UpstreamRequest | UpstreamFailure, signal: AbortSignal): Promise<Sent> {
+  function postForStream(upstream: UpstreamRequest | UpstreamFailure, signal: AbortSignal): Promise<StreamResponse | UpstreamFailure> {
     const options = dispatchOf(upstream, signal);
-    if (!('path' in options)) return Promise.resolve({ failure: options });
-    return agent.request({ ...options, signal }).then(
-      (response): Sent => ({ response }),
-      (cause: unknown): Sent => ({ failure: transportFailure(cause, signal) }),
-    );
+    if (!('path' in options)) return Promise.resolve(options);
+    return requestStream(agent, options, signal).catch((cause: unknown) => transportFailure(cause, signal));
   }
 
-  /** Like post, with the whole answer read as text: the non-streaming calls. */
+  /** Like postForStream, with the whole answer read as text: the non-streaming calls. */
   function postForText(upstream: UpstreamRequest | UpstreamFailure, signal: AbortSignal): Promise<TextResponse | UpstreamFailure> {
     const options = dispatchOf(upstream, signal);
     if (!('path' in options)) return Promise.resolve(options);
@@ -83,7 +76,7 @@ export function createHttpProviderClient(
     if (embeddings === undefined) return { ok: false, failure: failure('bad_request', 0, `${adapter.kind} providers have no embeddings API`) };
     if (inputs.length === 0) return { ok: true, vectors: [], inputTokens: 0 };
     const answer = await postForText(embeddings.toUpstream(inputs, callOptions.model, target), callOptions.signal);
-    if (!('text' in answer)) return { ok: false, failure: answer };
+    if (!('statusCode' in answer)) return { ok: false, failure: answer };
     return embeddings.fromUpstream(answer.statusCode, answer.text, answer.headers, inputs.length);
   }
 
@@ -93,14 +86,13 @@ export function createHttpProviderClient(
 
     async complete(request, callOptions): Promise<CompletionResult> {
       const answer = await postForText(adapter.toUpstream(request, callOptions.model, false, target), callOptions.signal);
-      if (!('text' in answer)) return { ok: false, failure: answer };
+      if (!('statusCode' in answer)) return { ok: false, failure: answer };
       return adapter.fromUpstream(answer.statusCode, answer.text, answer.headers);
     },
 
     async stream(request, callOptions): Promise<StreamResult> {
-      const sent = await post(adapter.toUpstream(request, callOptions.model, true, target), callOptions.signal);
-      if (sent.failure !== undefined) return { ok: false, failure: sent.failure };
-      const { response } = sent;
+      const response = await postForStream(adapter.toUpstream(request, callOptions.model, true, target), callOptions.signal);
+      if (!('statusCode' in response)) return { ok: false, failure: response };
       const contentType = String(response.headers['content-type'] ?? '');
       if (response.statusCode !== 200 || !contentType.includes('text/event-stream')) {
         let text = '';

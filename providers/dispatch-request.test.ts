@@ -4,7 +4,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { after, test } from 'node:test';
 import { Agent } from 'undici';
-import { requestText } from './text-request.ts';
+import { requestStream, requestText } from './dispatch-request.ts';
 
 type Route = (req: IncomingMessage, res: ServerResponse) => void;
 const routes = new Map<string, Route>();
@@ -89,4 +89,80 @@ test('an already aborted signal sends nothing; a refused connection rejects with
   closedPort.close();
   await once(closedPort, 'close');
   await assert.rejects(requestText(agent, { ...post('/x'), origin: `http://127.0.0.1:${port}` }, timeout(2000)), (err: { code?: string }) => err.code === 'ECONNREFUSED');
+});
+
+const collect = async (body: AsyncIterable<Buffer>): Promise<string> => {
+  let text = '';
+  for await (const chunk of body) text += chunk.toString();
+  return text;
+};
+
+test('a streamed answer: status and headers first, then every chunk in order, however fast the server writes', async () => {
+  const parts = Array.from({ length: 200 }, (_, i) => `data: ${i}\n\n`);
+  routes.set('/events', (_req, res) => {
+    res.writeHead(200, { 'content-type': 'text/event-stream' });
+    // One write per turn of the loop: many small chunks, more than the reader keeps up with.
+    let i = 0;
+    const next = (): void => {
+      if (i === parts.length) res.end();
+      else {
+        res.write(parts[i++]);
+        setImmediate(next);
+      }
+    };
+    next();
+  });
+  const answer = await requestStream(agent, post('/events'), timeout(5000));
+  assert.equal(answer.statusCode, 200);
+  assert.equal(answer.headers['content-type'], 'text/event-stream');
+  // A slow reader: the connection is paused while chunks pile up, and nothing is lost.
+  let text = '';
+  for await (const chunk of answer.body) {
+    text += chunk.toString();
+    await new Promise((resolve) => setTimeout(resolve, 1));
+  }
+  assert.equal(text, parts.join(''));
+});
+
+test('an error answer to a stream request reads as text', async () => {
+  routes.set('/stream-error', (_req, res) => {
+    res.writeHead(400, { 'content-type': 'application/json' });
+    res.end('{"error":{"message":"bad model"}}');
+  });
+  const answer = await requestStream(agent, post('/stream-error'), timeout(2000));
+  assert.equal(answer.statusCode, 400);
+  assert.equal(await answer.body.text(), '{"error":{"message":"bad model"}}');
+});
+
+test('a reader that stops early drops the connection; an abort mid-stream ends the body with its reason', async () => {
+  let closed = 0;
+  routes.set('/endless', (_req, res) => {
+    res.writeHead(200, { 'content-type': 'text/event-stream' });
+    const timer = setInterval(() => res.write('data: more\n\n'), 5);
+    res.on('close', () => {
+      clearInterval(timer);
+      closed += 1;
+    });
+  });
+  const first = await requestStream(agent, post('/endless'), timeout(5000));
+  for await (const _chunk of first.body) break;
+  for (let i = 0; i < 50 && closed < 1; i += 1) await new Promise((resolve) => setTimeout(resolve, 10));
+  assert.equal(closed, 1, 'breaking off closed the upstream connection');
+
+  const controller = new AbortController();
+  const second = await requestStream(agent, post('/endless'), controller.signal);
+  setTimeout(() => controller.abort(new DOMException('upstream attempt timed out', 'TimeoutError')), 30);
+  await assert.rejects(collect(second.body), (err: Error) => err.name === 'TimeoutError');
+  for (let i = 0; i < 50 && closed < 2; i += 1) await new Promise((resolve) => setTimeout(resolve, 10));
+  assert.equal(closed, 2);
+});
+
+test('a stream request that cannot connect rejects before any body', async () => {
+  const spare = createServer();
+  spare.listen(0, '127.0.0.1');
+  await once(spare, 'listening');
+  const port = (spare.address() as AddressInfo).port;
+  spare.close();
+  await once(spare, 'close');
+  await assert.rejects(requestStream(agent, { ...post('/x'), origin: `http://127.0.0.1:${port}` }, timeout(2000)), (err: { code?: string }) => err.code === 'ECONNREFUSED');
 });
