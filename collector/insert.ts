@@ -48,10 +48,9 @@ const insertSettings = { optimize_on_insert: 0 } as const;
 /** The insert the writer uses: `table` is database-qualified. */
 export async function clickHouseInsert(client: ClickHouseClient, table: string, embedded: boolean): Promise<InsertBatch> {
   if (embedded) await client.command({ query: 'SET optimize_on_insert = 0' });
-  const insert = bytesInsert(client, table, {
+  return bytesInsert(client, table, {
     format: 'JSONCompactEachRow',
     columns: exchangeColumns,
     ...(embedded ? {} : { serverSettings: insertSettings }),
   });
-  return (payload) => insert(payload);
 }

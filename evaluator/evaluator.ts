@@ -133,6 +133,13 @@ export function createEvaluator(deps: EvaluatorDeps): Evaluator {
     };
   }
 
+  /** What the pages of one run share: the noise floor, the primaries' typical latency, judge calls. */
+  interface RunState {
+    baselines: Map<string, Baselines> | undefined;
+    typical: Map<string, PrimaryTypical> | undefined;
+    readonly judgeCalls: Map<string, number>;
+  }
+
   async function scoreNew(now: number): Promise<{ scored: number; twins: number }> {
     let cursor = watermark;
     // The saved watermark stops before a shadow whose primary is not stored yet, so the
@@ -142,9 +149,7 @@ export function createEvaluator(deps: EvaluatorDeps): Evaluator {
     let read = 0;
     let scored = 0;
     let twins = 0;
-    let baselines: Map<string, Baselines> | undefined;
-    let typical: Map<string, PrimaryTypical> | undefined;
-    const judgeCalls = new Map<string, number>();
+    const run: RunState = { baselines: undefined, typical: undefined, judgeCalls: new Map() };
     const budget = config.evaluator.max_pairs_per_run;
     while (read < budget) {
       const limit = Math.min(pageSize, budget - read);
@@ -159,33 +164,9 @@ export function createEvaluator(deps: EvaluatorDeps): Evaluator {
         // Only answered pairs are scored; failed shadow calls count in the route's health.
         if (!orphan && c.outcome === 'ok' && c.p_outcome === 'ok') ready.push(c);
       }
-      const prepared = (await mapInSlices(ready, (c) => preparePair(c, config.workloads))).filter((p) => p !== undefined);
-      // Embeddings of twins and shadows in one pass: batched per workload, each record once.
-      const embedded = await embeddingEvidence(assist, prepared);
-      // Twins first: the noise floor the shadows are judged against includes this page's twins.
-      const twinRows = await mapInSlices(
-        prepared.filter((p) => p.candidate.kind === 'twin'),
-        (p) => score(p, embedded.get(p.candidate.record_id), undefined),
-      );
-      await store.insertParity(twinRows);
-      twins += twinRows.length;
-      const shadows = prepared.filter((p) => p.candidate.kind === 'shadow');
-      if (shadows.length > 0) {
-        if (baselines === undefined || twinRows.length > 0) baselines = await noiseBaselines(now);
-        typical ??= new Map(
-          (await store.primaryLatency(now, windows)).map((t) => [`${t.workload}\u0000${t.stream}`, { latencyMs: t.latency_ms, ttftMs: t.ttft_ms ?? undefined }]),
-        );
-        const judged = await judgeEvidence(assist, shadows, random, judgeCalls);
-        const pageBaselines = baselines;
-        const pageTypical = typical;
-        const shadowRows = await mapInSlices(shadows, (p) => {
-          const judge = judged.get(p.candidate.record_id);
-          const evidence = { ...embedded.get(p.candidate.record_id), ...(judge === undefined ? {} : { judge }) };
-          return score(p, evidence, pageBaselines.get(p.workload.name), pageTypical);
-        });
-        await store.insertParity(shadowRows);
-        scored += shadowRows.length;
-      }
+      const page = await scorePage(ready, now, run);
+      scored += page.scored;
+      twins += page.twins;
       if (candidates.length < limit) break;
     }
     if (assist !== undefined) logAssistCounts(logger, assist.takeCounts());
@@ -194,6 +175,33 @@ export function createEvaluator(deps: EvaluatorDeps): Evaluator {
       await store.writeState(watermarkKey, JSON.stringify(watermark));
     }
     return { scored, twins };
+  }
+
+  async function scorePage(ready: readonly CandidatePair[], now: number, run: RunState): Promise<{ scored: number; twins: number }> {
+    const prepared = (await mapInSlices(ready, (c) => preparePair(c, config.workloads))).filter((p) => p !== undefined);
+    // Embeddings of twins and shadows in one pass: batched per workload, each record once.
+    const embedded = await embeddingEvidence(assist, prepared);
+    // Twins first: the noise floor the shadows are judged against includes this page's twins.
+    const twinRows = await mapInSlices(
+      prepared.filter((p) => p.candidate.kind === 'twin'),
+      (p) => score(p, embedded.get(p.candidate.record_id), undefined),
+    );
+    await store.insertParity(twinRows);
+    const shadows = prepared.filter((p) => p.candidate.kind === 'shadow');
+    if (shadows.length === 0) return { scored: 0, twins: twinRows.length };
+    const baselines = run.baselines === undefined || twinRows.length > 0 ? await noiseBaselines(now) : run.baselines;
+    run.baselines = baselines;
+    const typical = (run.typical ??= new Map(
+      (await store.primaryLatency(now, windows)).map((t) => [`${t.workload}\u0000${t.stream}`, { latencyMs: t.latency_ms, ttftMs: t.ttft_ms ?? undefined }]),
+    ));
+    const judged = await judgeEvidence(assist, shadows, random, run.judgeCalls);
+    const shadowRows = await mapInSlices(shadows, (p) => {
+      const judge = judged.get(p.candidate.record_id);
+      const evidence = { ...embedded.get(p.candidate.record_id), ...(judge === undefined ? {} : { judge }) };
+      return score(p, evidence, baselines.get(p.workload.name), typical);
+    });
+    await store.insertParity(shadowRows);
+    return { scored: shadowRows.length, twins: twinRows.length };
   }
 
   async function noiseBaselines(now: number): Promise<Map<string, Baselines>> {

@@ -24,6 +24,17 @@ after(async () => {
   server.close();
 });
 
+/** An origin on a port that was free a moment ago: connecting to it is refused. */
+async function refusedOrigin(): Promise<string> {
+  const spare = createServer();
+  spare.listen(0, '127.0.0.1');
+  await once(spare, 'listening');
+  const port = (spare.address() as AddressInfo).port;
+  spare.close();
+  await once(spare, 'close');
+  return `http://127.0.0.1:${port}`;
+}
+
 const post = (path: string) => ({ origin, path, method: 'POST' as const, headers: { 'content-type': 'application/json' }, body: '{}' });
 const timeout = (ms: number): AbortSignal => AbortSignal.timeout(ms);
 
@@ -82,13 +93,7 @@ test('an already aborted signal sends nothing; a refused connection rejects with
   const before = hits.length;
   await assert.rejects(requestText(agent, post('/chunks'), AbortSignal.abort(new DOMException('gone', 'AbortError'))), (err: Error) => err.name === 'AbortError');
   assert.equal(hits.length, before);
-  const closedPort = createServer();
-  closedPort.listen(0, '127.0.0.1');
-  await once(closedPort, 'listening');
-  const port = (closedPort.address() as AddressInfo).port;
-  closedPort.close();
-  await once(closedPort, 'close');
-  await assert.rejects(requestText(agent, { ...post('/x'), origin: `http://127.0.0.1:${port}` }, timeout(2000)), (err: { code?: string }) => err.code === 'ECONNREFUSED');
+  await assert.rejects(requestText(agent, { ...post('/x'), origin: await refusedOrigin() }, timeout(2000)), (err: { code?: string }) => err.code === 'ECONNREFUSED');
 });
 
 const collect = async (body: AsyncIterable<Buffer>): Promise<string> => {
@@ -158,11 +163,5 @@ test('a reader that stops early drops the connection; an abort mid-stream ends t
 });
 
 test('a stream request that cannot connect rejects before any body', async () => {
-  const spare = createServer();
-  spare.listen(0, '127.0.0.1');
-  await once(spare, 'listening');
-  const port = (spare.address() as AddressInfo).port;
-  spare.close();
-  await once(spare, 'close');
-  await assert.rejects(requestStream(agent, { ...post('/x'), origin: `http://127.0.0.1:${port}` }, timeout(2000)), (err: { code?: string }) => err.code === 'ECONNREFUSED');
+  await assert.rejects(requestStream(agent, { ...post('/x'), origin: await refusedOrigin() }, timeout(2000)), (err: { code?: string }) => err.code === 'ECONNREFUSED');
 });

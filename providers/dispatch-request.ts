@@ -22,13 +22,7 @@ export interface TextResponse {
  * error, or with the signal's reason when it aborts the call, wherever the call is.
  */
 export function requestText(dispatcher: Dispatcher, options: Dispatcher.DispatchOptions, signal: AbortSignal): Promise<TextResponse> {
-  return new Promise<TextResponse>((resolve, reject) => {
-    if (signal.aborted) {
-      reject(signal.reason);
-      return;
-    }
-    dispatcher.dispatch(options, new TextHandler(signal, resolve, reject));
-  });
+  return dispatchTo(dispatcher, options, signal, TextHandler);
 }
 
 export interface StreamResponse {
@@ -43,12 +37,19 @@ export interface StreamResponse {
  * a transport error or an abort ends `body` with that error.
  */
 export function requestStream(dispatcher: Dispatcher, options: Dispatcher.DispatchOptions, signal: AbortSignal): Promise<StreamResponse> {
-  return new Promise<StreamResponse>((resolve, reject) => {
+  return dispatchTo(dispatcher, options, signal, StreamHandler);
+}
+
+type HandlerClass<T> = new (signal: AbortSignal, resolve: (value: T) => void, reject: (reason: unknown) => void) => Dispatcher.DispatchHandler;
+
+/** An already aborted signal sends nothing; otherwise the handler settles the promise. */
+function dispatchTo<T>(dispatcher: Dispatcher, options: Dispatcher.DispatchOptions, signal: AbortSignal, Handler: HandlerClass<T>): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
     if (signal.aborted) {
       reject(signal.reason);
       return;
     }
-    dispatcher.dispatch(options, new StreamHandler(signal, resolve, reject));
+    dispatcher.dispatch(options, new Handler(signal, resolve, reject));
   });
 }
 

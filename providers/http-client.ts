@@ -1,11 +1,12 @@
 // Runs an HttpAdapter against its upstream with undici: one connection pool per provider,
-// keep-alive, the caller's AbortSignal for timeouts and client disconnects.
+// keep-alive, the caller's AbortSignal for timeouts and client disconnects, answers read
+// through dispatch handlers of our own (dispatch-request.ts).
 
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import { Agent, type Dispatcher } from 'undici';
 import type { ProviderConfig } from '../schemas/index.ts';
 import { failure, transportFailure } from './classify.ts';
-import { requestStream, requestText, type StreamResponse, type TextResponse } from './dispatch-request.ts';
+import { requestStream, requestText } from './dispatch-request.ts';
 import { UpstreamStreamError } from './types.ts';
 import type {
   CallOptions,
@@ -58,24 +59,21 @@ export function createHttpProviderClient(
   }
 
   // Not async: the caller's await is the only promise on the way to undici's.
-  function postForStream(upstream: UpstreamRequest | UpstreamFailure, signal: AbortSignal): Promise<StreamResponse | UpstreamFailure> {
+  function post<T>(
+    send: (dispatcher: Dispatcher, options: Dispatcher.DispatchOptions, signal: AbortSignal) => Promise<T>,
+    upstream: UpstreamRequest | UpstreamFailure,
+    signal: AbortSignal,
+  ): Promise<T | UpstreamFailure> {
     const options = dispatchOf(upstream, signal);
     if (!('path' in options)) return Promise.resolve(options);
-    return requestStream(agent, options, signal).catch((cause: unknown) => transportFailure(cause, signal));
-  }
-
-  /** Like postForStream, with the whole answer read as text: the non-streaming calls. */
-  function postForText(upstream: UpstreamRequest | UpstreamFailure, signal: AbortSignal): Promise<TextResponse | UpstreamFailure> {
-    const options = dispatchOf(upstream, signal);
-    if (!('path' in options)) return Promise.resolve(options);
-    return requestText(agent, options, signal).catch((cause: unknown) => transportFailure(cause, signal));
+    return send(agent, options, signal).catch((cause: unknown) => transportFailure(cause, signal));
   }
 
   const embeddings = adapter.embeddings;
   async function embed(inputs: readonly string[], callOptions: CallOptions): Promise<EmbeddingsResult> {
     if (embeddings === undefined) return { ok: false, failure: failure('bad_request', 0, `${adapter.kind} providers have no embeddings API`) };
     if (inputs.length === 0) return { ok: true, vectors: [], inputTokens: 0 };
-    const answer = await postForText(embeddings.toUpstream(inputs, callOptions.model, target), callOptions.signal);
+    const answer = await post(requestText, embeddings.toUpstream(inputs, callOptions.model, target), callOptions.signal);
     if (!('statusCode' in answer)) return { ok: false, failure: answer };
     return embeddings.fromUpstream(answer.statusCode, answer.text, answer.headers, inputs.length);
   }
@@ -85,13 +83,13 @@ export function createHttpProviderClient(
     ...(embeddings === undefined ? {} : { embed }),
 
     async complete(request, callOptions): Promise<CompletionResult> {
-      const answer = await postForText(adapter.toUpstream(request, callOptions.model, false, target), callOptions.signal);
+      const answer = await post(requestText, adapter.toUpstream(request, callOptions.model, false, target), callOptions.signal);
       if (!('statusCode' in answer)) return { ok: false, failure: answer };
       return adapter.fromUpstream(answer.statusCode, answer.text, answer.headers);
     },
 
     async stream(request, callOptions): Promise<StreamResult> {
-      const response = await postForStream(adapter.toUpstream(request, callOptions.model, true, target), callOptions.signal);
+      const response = await post(requestStream, adapter.toUpstream(request, callOptions.model, true, target), callOptions.signal);
       if (!('statusCode' in response)) return { ok: false, failure: response };
       const contentType = String(response.headers['content-type'] ?? '');
       if (response.statusCode !== 200 || !contentType.includes('text/event-stream')) {
