@@ -62,7 +62,6 @@ export async function startStorage(config: Config, options: StorageOptions): Pro
     const collector = await startCollector({
       client: store.client,
       database: store.database,
-      embedded: store.embedded,
       spoolDir: resolve(configDir(config), s.spool_dir),
       spoolMaxBytes: s.spool_max_mb * 1024 * 1024,
       batchMaxRows: s.batch_max_rows,

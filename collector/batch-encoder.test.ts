@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { BatchEncoder, payloadLines } from './batch-encoder.ts';
+import { BatchEncoder, splitRows } from './batch-encoder.ts';
 
 const mib = 1 << 20;
 
@@ -17,7 +17,24 @@ test('a batch encodes as its lines joined by newlines, in UTF-8', () => {
   for (const c of cases) {
     const payload = encoder.encode(c.lines);
     assert.deepEqual(payload, Buffer.from(c.lines.join('\n')), c.name);
-    if (c.lines.length > 0) assert.deepEqual(payloadLines(payload), c.lines, c.name);
+  }
+});
+
+test('a payload splits at the newline after its first half of rows, as views of the same bytes', () => {
+  const cases: { name: string; lines: string[] }[] = [
+    { name: 'two rows', lines: ['["a",1]', '["b",2]'] },
+    { name: 'odd count: the first half takes the extra row', lines: ['["a"]', '["b"]', '["c"]'] },
+    { name: 'multi-byte text', lines: ['["café"]', '["日本語"]', '["🚀"]', '["x"]'] },
+    { name: 'empty rows kept in place', lines: ['', '["x"]', '', ''] },
+  ];
+  for (const c of cases) {
+    const payload = new BatchEncoder().encode(c.lines);
+    const [first, firstRows, rest, restRows] = splitRows(payload, c.lines.length);
+    const half = Math.ceil(c.lines.length / 2);
+    assert.deepEqual([firstRows, restRows], [half, c.lines.length - half], c.name);
+    assert.equal(first.toString(), c.lines.slice(0, half).join('\n'), c.name);
+    assert.equal(rest.toString(), c.lines.slice(half).join('\n'), c.name);
+    assert.equal(first.buffer, payload.buffer, `${c.name}: no copy`);
   }
 });
 

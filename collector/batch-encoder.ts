@@ -48,7 +48,13 @@ function roundUp(bytes: number): number {
   return Math.ceil(bytes / step) * step;
 }
 
-/** A payload's rows as lines again: only for the rare path that splits a refused batch. */
-export function payloadLines(payload: Buffer): string[] {
-  return payload.toString('utf8').split('\n');
+/**
+ * A payload of `rows` lines cut in two at the newline after its first half of rows, as
+ * views of the same bytes: for the rare path that halves a refused batch.
+ */
+export function splitRows(payload: Buffer, rows: number): [first: Buffer, firstRows: number, rest: Buffer, restRows: number] {
+  const firstRows = Math.ceil(rows / 2);
+  let cut = -1;
+  for (let n = 0; n < firstRows; n += 1) cut = payload.indexOf(0x0a, cut + 1);
+  return [payload.subarray(0, cut), firstRows, payload.subarray(cut + 1), rows - firstRows];
 }

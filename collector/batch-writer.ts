@@ -13,7 +13,7 @@
 // ReplacingMergeTree (same sorting key).
 
 import { systemClock, type Clock } from '../core/clock.ts';
-import { BatchEncoder, payloadLines } from './batch-encoder.ts';
+import { BatchEncoder, splitRows } from './batch-encoder.ts';
 import { isRetryableInsertError } from './insert.ts';
 import type { BatchWriterOptions, InsertBatch, WriterLogger, WriterStats } from './writer-types.ts';
 
@@ -226,11 +226,10 @@ export class BatchWriter {
         return 'retry';
       }
       if (rows > 1) {
-        const lines = payloadLines(payload);
-        const half = Math.ceil(lines.length / 2);
-        const first = await this.#tryInsert(Buffer.from(lines.slice(0, half).join('\n')), half);
+        const [head, headRows, tail, tailRows] = splitRows(payload, rows);
+        const first = await this.#tryInsert(head, headRows);
         if (first === 'retry') return 'retry';
-        const second = await this.#tryInsert(Buffer.from(lines.slice(half).join('\n')), lines.length - half);
+        const second = await this.#tryInsert(tail, tailRows);
         return second === 'retry' ? 'retry' : first === 'inserted' && second === 'inserted' ? 'inserted' : 'rejected';
       }
       const kept = await this.#o.spool.keepRejected(payload, rows).catch(() => undefined);

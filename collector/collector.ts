@@ -17,8 +17,6 @@ import { Spool } from './spool.ts';
 export interface CollectorOptions {
   readonly client: ClickHouseClient;
   readonly database: string;
-  /** True for chDB in this process (session settings are SET once, not sent per insert). */
-  readonly embedded: boolean;
   /** Absolute spool folder. */
   readonly spoolDir: string;
   readonly spoolMaxBytes: number;
@@ -55,7 +53,7 @@ export async function startCollector(options: CollectorOptions): Promise<Collect
   let writer: BatchWriter | undefined;
   const gauges = { queuedRows: () => writer?.stats().queued ?? 0, spoolBytes: () => spool.bytes };
   const metrics = options.meter === undefined ? noopCollectorMetrics : createCollectorMetrics(options.meter, gauges);
-  const insert = await clickHouseInsert(options.client, `${options.database}.${exchangesTable}`, options.embedded);
+  const insert = await clickHouseInsert(options.client, `${options.database}.${exchangesTable}`);
   writer = new BatchWriter({
     insert: options.wrapInsert === undefined ? insert : options.wrapInsert(insert),
     spool,

@@ -9,7 +9,7 @@
 // sent as a `SET …;` prefix that costs about as much as it saves).
 
 import type { ClickHouseClient } from '@clickhouse/client';
-import { bytesInsert } from '../core/clickhouse.ts';
+import { bytesInsert, isEmbeddedClient } from '../core/clickhouse.ts';
 import type { InsertBatch } from './writer-types.ts';
 import { exchangeColumns } from './row.ts';
 
@@ -46,7 +46,8 @@ export function isRetryableInsertError(err: unknown): boolean {
 const insertSettings = { optimize_on_insert: 0 } as const;
 
 /** The insert the writer uses: `table` is database-qualified. */
-export async function clickHouseInsert(client: ClickHouseClient, table: string, embedded: boolean): Promise<InsertBatch> {
+export async function clickHouseInsert(client: ClickHouseClient, table: string): Promise<InsertBatch> {
+  const embedded = isEmbeddedClient(client);
   if (embedded) await client.command({ query: 'SET optimize_on_insert = 0' });
   return bytesInsert(client, table, {
     format: 'JSONCompactEachRow',

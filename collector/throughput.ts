@@ -56,7 +56,6 @@ export async function measureCollectorThroughput(options: ThroughputOptions): Pr
     const collector = await startCollector({
       client: store.client,
       database: store.database,
-      embedded: store.embedded,
       spoolDir: join(dataDir, 'spool'),
       spoolMaxBytes: 512 * 1024 * 1024,
       batchMaxRows: batchRows,

@@ -35,7 +35,6 @@ export async function testCollector(database: string, extra: Partial<CollectorOp
   const collector = await startCollector({
     client: store.client,
     database,
-    embedded: true,
     spoolDir,
     spoolMaxBytes: 64 * 1024 * 1024,
     batchMaxRows: 1000,
