@@ -38,6 +38,12 @@ const orphanWaitMs = 5 * 60_000;
 const pageSize = 500;
 
 type PrimaryTypical = { readonly latencyMs: number | undefined; readonly ttftMs: number | undefined };
+/** What the pages of one run share: the noise floor, the primaries' typical latency, judge calls. */
+interface RunState {
+  baselines: Map<string, Baselines> | undefined;
+  typical: Map<string, PrimaryTypical> | undefined;
+  readonly judgeCalls: Map<string, number>;
+}
 const excerptChars = 240;
 const watermarkKey = 'watermark';
 const lastRunKey = 'last_run';
@@ -131,13 +137,6 @@ export function createEvaluator(deps: EvaluatorDeps): Evaluator {
       shadow_excerpt: pair.shadowText.slice(0, excerptChars),
       retention_days: c.retention_days,
     };
-  }
-
-  /** What the pages of one run share: the noise floor, the primaries' typical latency, judge calls. */
-  interface RunState {
-    baselines: Map<string, Baselines> | undefined;
-    typical: Map<string, PrimaryTypical> | undefined;
-    readonly judgeCalls: Map<string, number>;
   }
 
   async function scoreNew(now: number): Promise<{ scored: number; twins: number }> {

@@ -71,7 +71,7 @@ abstract class AbortableHandler<T> implements Dispatcher.DispatchHandler {
     // Still queued behind busy connections: the caller hears now, the request is dropped
     // when its turn comes.
     this.#pendingAbort = reason;
-    this.settle(undefined, reason);
+    this.rejectWith(reason);
   };
 
   constructor(signal: AbortSignal, resolve: (value: T) => void, reject: (reason: unknown) => void) {
@@ -86,13 +86,23 @@ abstract class AbortableHandler<T> implements Dispatcher.DispatchHandler {
     if (this.#pendingAbort !== undefined) controller.abort(this.#pendingAbort);
   }
 
-  /** Resolves or rejects the caller's promise, once; `keepListening` while a body still flows. */
-  protected settle(value: T | undefined, error: unknown, keepListening = false): void {
-    if (!keepListening) this.#signal.removeEventListener('abort', this.#onAbort);
+  /** Resolves the caller's promise (once); the signal still aborts a body that flows on. */
+  protected resolveWith(value: T): void {
     if (this.#settled) return;
     this.#settled = true;
-    if (error === undefined) this.#resolve(value as T);
-    else this.#reject(error);
+    this.#resolve(value);
+  }
+
+  /** Rejects the caller's promise unless it is settled already; the call is over. */
+  protected rejectWith(error: unknown): void {
+    this.callOver();
+    if (this.#settled) return;
+    this.#settled = true;
+    this.#reject(error);
+  }
+
+  protected callOver(): void {
+    this.#signal.removeEventListener('abort', this.#onAbort);
   }
 }
 
@@ -113,11 +123,12 @@ class TextHandler extends AbortableHandler<TextResponse> {
   }
 
   onResponseEnd(): void {
-    this.settle({ statusCode: this.#statusCode, headers: this.#headers, text: decodeUtf8(this.#chunks, this.#length) }, undefined);
+    this.callOver();
+    this.resolveWith({ statusCode: this.#statusCode, headers: this.#headers, text: decodeUtf8(this.#chunks, this.#length) });
   }
 
   onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
-    this.settle(undefined, error);
+    this.rejectWith(error);
   }
 }
 
@@ -126,7 +137,7 @@ class StreamHandler extends AbortableHandler<StreamResponse> {
 
   onResponseStart(controller: Dispatcher.DispatchController, statusCode: number, headers: Headers): void {
     this.#body = new ChunkStream(controller);
-    this.settle({ statusCode, headers, body: this.#body }, undefined, true);
+    this.resolveWith({ statusCode, headers, body: this.#body });
   }
 
   onResponseData(_controller: Dispatcher.DispatchController, chunk: Buffer): void {
@@ -134,13 +145,13 @@ class StreamHandler extends AbortableHandler<StreamResponse> {
   }
 
   onResponseEnd(): void {
-    this.settle(undefined, undefined);
+    this.callOver();
     this.#body?.end();
   }
 
   onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
     // Before the headers the caller's promise rejects; after them the body ends with it.
-    this.settle(undefined, error);
+    this.rejectWith(error);
     this.#body?.fail(error);
   }
 }
