@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { OpenLoopResult } from './load-spec.ts';
-import { requestFor, runLoad } from './measure.ts';
+import { median, requestFor, runLoad } from './measure.ts';
 import { hops, messages, parseTcpdumpLine, slowBursts, type Hops, type Packet } from './packet-hops.ts';
 import { ProcessGroup } from './processes.ts';
 import { startBareProxy, startUpstream, startWarmpath, type Target } from './targets.ts';
@@ -61,11 +61,6 @@ function packetsOf(file: string): Packet[] {
   return packets;
 }
 
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
-}
 const us = (ms: number): string => `${Math.round(ms * 1000)}`;
 
 async function main(): Promise<void> {

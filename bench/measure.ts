@@ -158,7 +158,8 @@ export async function probe(target: Target): Promise<void> {
 // then round 2, …) so that a slow spell of the shared machine hits all of them, and each
 // figure is the median over the rounds.
 
-function median(values: readonly number[]): number {
+/** Median of the finite values (mean of the middle two for an even count); NaN when none. */
+export function median(values: readonly number[]): number {
   const finite = values.filter((v) => Number.isFinite(v)).sort((a, b) => a - b);
   if (finite.length === 0) return Number.NaN;
   const mid = finite.length >> 1;
