@@ -53,7 +53,7 @@ export async function startCollector(options: CollectorOptions): Promise<Collect
   let writer: BatchWriter | undefined;
   const gauges = { queuedRows: () => writer?.stats().queued ?? 0, spoolBytes: () => spool.bytes };
   const metrics = options.meter === undefined ? noopCollectorMetrics : createCollectorMetrics(options.meter, gauges);
-  const insert = await clickHouseInsert(options.client, `${options.database}.${exchangesTable}`);
+  const insert = clickHouseInsert(options.client, `${options.database}.${exchangesTable}`);
   writer = new BatchWriter({
     insert: options.wrapInsert === undefined ? insert : options.wrapInsert(insert),
     spool,

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { test } from 'node:test';
-import { isEmbeddedClient, openClickHouse } from '../core/clickhouse.ts';
+import { bytesInsert, isEmbeddedClient, openClickHouse } from '../core/clickhouse.ts';
 import { configDefaults } from '../core/config.ts';
 import { clickHouseInsert, isRetryableInsertError } from './insert.ts';
 import { exchangeColumns, serializeRow, toExchangeRow } from './row.ts';
@@ -26,7 +26,7 @@ test('HTTP insert: JSONCompactEachRow body sent as serialised, columns named, UT
   const port = (server.address() as AddressInfo).port;
   const store = await openClickHouse({ ...configDefaults.storage, cluster: undefined, clickhouse: `http://writer:secret@127.0.0.1:${port}/analytics` });
   try {
-    const insert = await clickHouseInsert(store.client, `${store.database}.exchanges`);
+    const insert = clickHouseInsert(store.client, `${store.database}.exchanges`);
     const lines = [1, 2].map((i) => serializeRow(toExchangeRow(syntheticRecord(i), { content: 'none', retention_days: 30 })));
     await insert(Buffer.from(lines.join('\n')), 2);
     assert.equal(seen.length, 1);
@@ -56,7 +56,7 @@ test('HTTP insert: the server refusing the data is an error that is not retried,
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const store = await openClickHouse({ ...configDefaults.storage, cluster: undefined, clickhouse: `http://127.0.0.1:${(server.address() as AddressInfo).port}/analytics` });
   try {
-    const insert = await clickHouseInsert(store.client, `${store.database}.exchanges`);
+    const insert = clickHouseInsert(store.client, `${store.database}.exchanges`);
     const payload = Buffer.from(serializeRow(toExchangeRow(syntheticRecord(1), { content: 'none', retention_days: 30 })));
     await assert.rejects(insert(payload, 1), (err: unknown) => (err as { code?: string }).code === '27' && !isRetryableInsertError(err));
     await assert.rejects(insert(payload, 1), (err: unknown) => (err as { code?: string }).code === '252' && isRetryableInsertError(err));
@@ -85,7 +85,7 @@ test('only errors about the data are not retried', () => {
 test('embedded insert: the batch goes in as UTF-8 bytes and every row reads back as written', async () => {
   const store = await testDatabase('wp_raw_insert');
   assert.ok(isEmbeddedClient(store.client), 'an embedded client takes the raw insert');
-  const insert = await clickHouseInsert(store.client, `${store.database}.exchanges`);
+  const insert = clickHouseInsert(store.client, `${store.database}.exchanges`);
   const record = (i: number, content: string) => ({ ...syntheticRecord(i), response: { content, refusal: null, tool_calls: [] } });
   const answers = ['café, naïve, déjà vu', 'Ελληνικά και 日本語', 'emoji 🚀 and a quote " and a backslash \\', 'line\nbreak\ttab'];
   const lines = answers.map((a, i) => serializeRow(toExchangeRow(record(i, a), { content: 'full', retention_days: 30 })));
@@ -96,9 +96,21 @@ test('embedded insert: the batch goes in as UTF-8 bytes and every row reads back
 
 test('embedded insert: a row the engine cannot parse fails the batch with an error that is not retried', async () => {
   const store = await testDatabase('wp_raw_insert_bad');
-  const insert = await clickHouseInsert(store.client, `${store.database}.exchanges`);
+  const insert = clickHouseInsert(store.client, `${store.database}.exchanges`);
   const good = serializeRow(toExchangeRow(syntheticRecord(1), { content: 'none', retention_days: 30 }));
   const bad = good.replace(/,200,/, ',"two hundred",');
   assert.notEqual(bad, good);
   await assert.rejects(insert(Buffer.from(`${good}\n${bad}`), 2), (err: unknown) => !isRetryableInsertError(err));
+});
+
+test('embedded insert: its settings go with each insert, not onto the session', async () => {
+  const store = await testDatabase('wp_raw_insert_settings');
+  const table = `${store.database}.exchanges`;
+  const line = serializeRow(toExchangeRow(syntheticRecord(1), { content: 'none', retention_days: 30 }));
+  // The engine reads the settings: one it does not know refuses the insert.
+  const unknown = bytesInsert(store.client, table, { format: 'JSONCompactEachRow', columns: exchangeColumns, settings: { warmpath_no_such_setting: 1 } });
+  await assert.rejects(unknown(Buffer.from(line)), /warmpath_no_such_setting/);
+  await clickHouseInsert(store.client, table)(Buffer.from(line), 1);
+  const [session] = await rows<{ value: string }>(store, `SELECT value FROM system.settings WHERE name = 'optimize_on_insert'`);
+  assert.equal(session?.value, '1', 'the collector setting stayed on its inserts');
 });

@@ -59,8 +59,8 @@ export interface BytesInsertOptions {
   readonly format: RowsFormat;
   /** Needed for JSONCompactEachRow (positional); JSONEachRow rows name their columns. */
   readonly columns?: readonly string[];
-  /** Per-insert settings, sent to a server only: on chDB, SET them once on the session. */
-  readonly serverSettings?: ClickHouseSettings;
+  /** Settings of each insert: its SETTINGS clause on chDB, query settings on a server. */
+  readonly settings?: Readonly<Record<string, string | number | boolean>>;
 }
 
 /**
@@ -73,11 +73,14 @@ export interface BytesInsertOptions {
  * body as it is (its `insert` takes JSON formats only as values to serialise).
  */
 export function bytesInsert(client: ClickHouseClient, table: string, options: BytesInsertOptions): BytesInsert {
-  const { format, columns } = options;
+  const { format } = options;
+  const columns = options.columns === undefined ? undefined : [...options.columns];
+  const settings = options.settings === undefined ? undefined : { ...options.settings };
   const connection = embeddedConnections.get(client);
   if (connection !== undefined) {
+    const insert = { table, format, ...(columns === undefined ? {} : { columns }), ...(settings === undefined ? {} : { settings }) };
     return async (body) => {
-      await connection.chdb.rawInsert({ table, ...(columns === undefined ? {} : { columns: [...columns] }), values: body, format });
+      await connection.chdb.rawInsert({ ...insert, values: body });
     };
   }
   const query = `INSERT INTO ${table}${columns === undefined ? '' : ` (${columns.join(', ')})`} FORMAT ${format}`;
@@ -85,7 +88,7 @@ export function bytesInsert(client: ClickHouseClient, table: string, options: By
     const result = await client.exec({
       query,
       values: Readable.from([body], { objectMode: false }),
-      ...(options.serverSettings === undefined ? {} : { clickhouse_settings: options.serverSettings }),
+      ...(settings === undefined ? {} : { clickhouse_settings: settings as ClickHouseSettings }),
     });
     result.stream.destroy();
   };
