@@ -6,8 +6,8 @@
 // thread of this process but the main thread and V8's, from its first insert to 3 s after
 // its last (the merges those inserts cause included), divided by the rows inserted.
 // Variants run in alternating order round by round; the rows are built before each window,
-// and the time to encode them (JSON lines, or RowBinary for the `rowbinary-file` variant)
-// is reported beside it: that part would be the router's main thread.
+// and the time to encode them (serializeRow and the collector's BatchEncoder, or RowBinary
+// for the `rowbinary-file` variant) is reported beside it: that part is the router's main thread.
 //
 //   npm run build && node dist/bench/engine-insert.js [--rounds 2] [--batches 20] [--rows 15000] [--only a,b]
 
@@ -16,6 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { ClickHouseClient } from '@clickhouse/client';
+import { BatchEncoder } from '../collector/batch-encoder.ts';
 import { exchangeColumns, serializeRow, toExchangeRow, type ExchangeRow } from '../collector/row.ts';
 import { syntheticRecord } from '../collector/synthetic.ts';
 import { bytesInsert, openClickHouse, type BytesInsert } from '../core/clickhouse.ts';
@@ -180,10 +181,6 @@ function rowsOf(count: number, firstSeq: number, content: ContentMode): Exchange
   });
 }
 
-function jsonLines(rows: readonly ExchangeRow[]): Buffer {
-  return Buffer.from(rows.map(serializeRow).join('\n'));
-}
-
 function engineCpuMs(): number {
   let total = 0;
   for (const [thread, ms] of threadCpuMs(process.pid)) if (thread !== 'main' && !thread.startsWith('V8')) total += ms;
@@ -212,7 +209,7 @@ async function checkRowBinary(client: ClickHouseClient, work: string, encoder: R
   await migrate(client, { database, cluster: undefined });
   await client.command({ query: `CREATE TABLE ${database}.exchanges_rowbinary AS ${database}.exchanges` });
   const rows = rowsOf(1000, 0, 'redacted');
-  await bytesInsert(client, `${database}.exchanges`, { format: 'JSONCompactEachRow', columns: exchangeColumns })(jsonLines(rows));
+  await bytesInsert(client, `${database}.exchanges`, { format: 'JSONCompactEachRow', columns: exchangeColumns })(new BatchEncoder().encode(rows.map(serializeRow)));
   const file = join(work, 'check.bin');
   writeFileSync(file, encoder.encode(rows));
   const structure = await columnsOf(client, database);
@@ -290,6 +287,7 @@ async function main(): Promise<void> {
     const perRow = new Map<string, number[]>(chosen.map((v) => [v.name, []]));
     const encodeMs = new Map<string, number[]>(chosen.map((v) => [v.name, []]));
     const rowBinary = new RowBinaryEncoder();
+    const jsonLines = new BatchEncoder();
     let seq = 0;
     for (let round = 0; round < rounds; round += 1) {
       for (const variant of round % 2 === 0 ? chosen : [...chosen].reverse()) {
@@ -298,10 +296,10 @@ async function main(): Promise<void> {
           const batchRows = rowsOf(rows, seq, variant.content ?? 'redacted');
           seq += rows;
           const started = performance.now();
-          // A copy: the RowBinary encoder's Buffer is reused by the next batch.
-          const body = variant.rowBinaryFile === true ? Buffer.from(rowBinary.encode(batchRows)) : jsonLines(batchRows);
+          const encoded = variant.rowBinaryFile === true ? rowBinary.encode(batchRows) : jsonLines.encode(batchRows.map(serializeRow));
           encoding += performance.now() - started;
-          return body;
+          // Copied (untimed): both encoders reuse their Buffer for the next batch.
+          return Buffer.from(encoded);
         });
         encodeMs.get(variant.name)?.push((encoding * 1000) / (batches * rows));
         const insert = inserts.get(variant.name) as BytesInsert;
