@@ -1,8 +1,9 @@
-// The embedded engine's CPU per stored exchange row, by table and insert variant: where the
-// storage share of warmpath's max-throughput cost goes (BENCHMARKS.md, seventh look). Rows
-// are the collector's own (synthetic records → toExchangeRow → serializeRow, content mode
-// `redacted`), inserted as the collector inserts them (raw JSONCompactEachRow bytes), in
-// batches of one second of max-throughput traffic. A variant's figure is the CPU of every
+// The embedded engine's CPU per stored exchange row, by table and insert variant: what
+// storing every exchange costs the engine's threads of a `warmpath start` process
+// (BENCHMARKS.md, seventh look). Rows are the collector's own (synthetic records →
+// toExchangeRow → serializeRow, content mode `redacted`), inserted as the collector inserts
+// them (raw JSONCompactEachRow bytes), in batches of one second of max-throughput
+// traffic. A variant's figure is the CPU of every
 // thread of this process but the main thread and V8's, from its first insert to 3 s after
 // its last (the merges those inserts cause included), divided by the rows inserted.
 // Variants run in alternating order round by round; the rows are built before each window,
