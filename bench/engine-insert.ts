@@ -242,8 +242,9 @@ async function main(): Promise<void> {
   const batches = Number(values.batches);
   const rows = Number(values.rows);
   const only = values.only?.split(',');
+  const unknown = only?.filter((name) => !variants.some((v) => v.name === name)) ?? [];
+  if (unknown.length > 0) throw new Error(`--only: no variant ${unknown.join(', ')}; variants: ${variants.map((v) => v.name).join(', ')}`);
   const chosen = only === undefined ? variants : variants.filter((v) => only.includes(v.name));
-  if (chosen.length === 0) throw new Error(`--only names none of: ${variants.map((v) => v.name).join(', ')}`);
 
   const work = mkdtempSync(join(tmpdir(), 'warmpath-engine-insert-'));
   const store = await openClickHouse({
