@@ -21,6 +21,7 @@ import { BatchEncoder } from '../collector/batch-encoder.ts';
 import { exchangeColumns, serializeRow, toExchangeRow, type ExchangeRow } from '../collector/row.ts';
 import { syntheticRecord } from '../collector/synthetic.ts';
 import { bytesInsert, openClickHouse, type BytesInsert } from '../core/clickhouse.ts';
+import { configDefaults } from '../core/config.ts';
 import { migrate } from '../core/migrate.ts';
 import type { ContentMode } from '../schemas/index.ts';
 import { median } from './measure.ts';
@@ -204,6 +205,33 @@ async function columnsOf(client: ClickHouseClient, database: string): Promise<st
   return typed.join(', ').replaceAll("'", "\\'");
 }
 
+/**
+ * An insert of RowBinary bytes into `database`.`table` through a file in `work`:
+ * `INSERT … SELECT FROM file()` with the table's own column types as the file's structure.
+ */
+async function rowBinaryFileInsert(
+  client: ClickHouseClient,
+  work: string,
+  database: string,
+  table: string,
+  settings: Readonly<Record<string, number>> = {},
+): Promise<BytesInsert> {
+  const structure = await columnsOf(client, database);
+  const settingsClause = Object.entries(settings).map(([name, value]) => `${name} = ${value}`).join(', ');
+  let files = 0;
+  return async (body) => {
+    const file = join(work, `rowbinary-${(files += 1)}.bin`);
+    writeFileSync(file, body);
+    try {
+      await client.command({
+        query: `INSERT INTO ${table} (${exchangeColumns.join(', ')}) SELECT * FROM file('${file}', RowBinary, '${structure}')${settingsClause === '' ? '' : ` SETTINGS ${settingsClause}`}`,
+      });
+    } finally {
+      rmSync(file);
+    }
+  };
+}
+
 /** The RowBinary encoder's rows must read back equal to the collector's JSON rows, or its figure means nothing. */
 async function checkRowBinary(client: ClickHouseClient, work: string, encoder: RowBinaryEncoder): Promise<void> {
   const database = 'engine_insert_check';
@@ -211,12 +239,8 @@ async function checkRowBinary(client: ClickHouseClient, work: string, encoder: R
   await client.command({ query: `CREATE TABLE ${database}.exchanges_rowbinary AS ${database}.exchanges` });
   const rows = rowsOf(1000, 0, 'redacted');
   await bytesInsert(client, `${database}.exchanges`, { format: 'JSONCompactEachRow', columns: exchangeColumns })(new BatchEncoder().encode(rows.map(serializeRow)));
-  const file = join(work, 'check.bin');
-  writeFileSync(file, encoder.encode(rows));
-  const structure = await columnsOf(client, database);
-  await client.command({
-    query: `INSERT INTO ${database}.exchanges_rowbinary (${exchangeColumns.join(', ')}) SELECT * FROM file('${file}', RowBinary, '${structure}')`,
-  });
+  const insert = await rowBinaryFileInsert(client, work, database, `${database}.exchanges_rowbinary`);
+  await insert(encoder.encode(rows));
   const digest = (table: string): string =>
     `SELECT toString(count()) AS n, toString(groupBitXor(cityHash64(${exchangeColumns.join(', ')}))) AS h FROM ${database}.${table}`;
   const [json] = await (await client.query({ query: digest('exchanges'), format: 'JSONEachRow' })).json<{ n: string; h: string }>();
@@ -224,7 +248,6 @@ async function checkRowBinary(client: ClickHouseClient, work: string, encoder: R
   if (json === undefined || binary === undefined || json.n !== binary.n || json.h !== binary.h || Number(json.n) !== rows.length) {
     throw new Error(`RowBinary rows do not read back as the JSON rows: ${JSON.stringify({ json, binary })}`);
   }
-  rmSync(file);
 }
 
 const pause = (ms: number): Promise<void> => new Promise((done) => setTimeout(done, ms));
@@ -247,16 +270,7 @@ async function main(): Promise<void> {
   const chosen = only === undefined ? variants : variants.filter((v) => only.includes(v.name));
 
   const work = mkdtempSync(join(tmpdir(), 'warmpath-engine-insert-'));
-  const store = await openClickHouse({
-    clickhouse: `embedded:${join(work, 'clickhouse')}`,
-    database: 'warmpath',
-    cluster: undefined,
-    spool_dir: join(work, 'spool'),
-    spool_max_mb: 64,
-    batch_max_rows: rows,
-    batch_max_delay_ms: 1000,
-    queue_max_rows: rows * 2,
-  });
+  const store = await openClickHouse({ ...configDefaults.storage, cluster: undefined, clickhouse: `embedded:${join(work, 'clickhouse')}` });
   try {
     const inserts = new Map<string, BytesInsert>();
     for (const [i, variant] of chosen.entries()) {
@@ -269,16 +283,7 @@ async function main(): Promise<void> {
         await store.client.command({ query: `CREATE TABLE ${table} ENGINE = Null AS SELECT * FROM ${database}.exchanges WHERE 0` });
       }
       if (variant.rowBinaryFile === true) {
-        const structure = await columnsOf(store.client, database);
-        let files = 0;
-        inserts.set(variant.name, async (body) => {
-          const file = join(work, `batch-${(files += 1)}.bin`);
-          writeFileSync(file, body);
-          await store.client.command({
-            query: `INSERT INTO ${table} (${exchangeColumns.join(', ')}) SELECT * FROM file('${file}', RowBinary, '${structure}') SETTINGS optimize_on_insert = 0`,
-          });
-          rmSync(file);
-        });
+        inserts.set(variant.name, await rowBinaryFileInsert(store.client, work, database, table, collectorSettings));
       } else {
         inserts.set(variant.name, bytesInsert(store.client, table, { format: 'JSONCompactEachRow', columns: exchangeColumns, settings: { ...collectorSettings, ...variant.settings } }));
       }

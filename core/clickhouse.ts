@@ -29,7 +29,6 @@ export interface ResolvedStorage {
 
 export interface ClickHouseStore extends ResolvedStorage {
   readonly client: ClickHouseClient;
-  readonly embedded: boolean;
   close(): Promise<void>;
 }
 
@@ -144,7 +143,6 @@ export async function openClickHouse(storage: StorageConfig, options: ClickHouse
   return {
     ...resolved,
     client,
-    embedded: resolved.target.kind === 'embedded',
     close: () => (closed ??= client.close()),
   };
 }
