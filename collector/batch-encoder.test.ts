@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { BatchEncoder, splitRows } from './batch-encoder.ts';
+import { BatchEncoder, splitAfterRows, splitRows } from './batch-encoder.ts';
 
 const mib = 1 << 20;
 
@@ -52,4 +52,31 @@ test('the Buffer is kept from batch to batch, and let go after an unusually larg
   const after = encoder.encode(small);
   assert.deepEqual(after, Buffer.from(small.join('\n')));
   assert.ok(after.buffer.byteLength <= mib, `a small batch after a huge one gets a small Buffer (${after.buffer.byteLength} bytes)`);
+});
+
+test('encoded blocks join into one payload, newline-separated, blocks without rows adding nothing', () => {
+  const cases: { name: string; blocks: string[][] }[] = [
+    { name: 'no blocks', blocks: [] },
+    { name: 'one block', blocks: [['["a",1]', '["b",2]']] },
+    { name: 'several blocks', blocks: [['["a"]'], ['["b"]', '["c"]'], ['["d"]']] },
+    { name: 'empty blocks around and between', blocks: [[], ['["a"]'], [], [], ['["b"]'], []] },
+    { name: 'multi-byte text', blocks: [['["café"]'], ['["日本語"]', '["🚀"]']] },
+    { name: 'past the first MiB', blocks: Array.from({ length: 30 }, (_, i) => Array.from({ length: 100 }, () => `["${'é'.repeat(400)}",${i}]`)) },
+  ];
+  const encoder = new BatchEncoder();
+  for (const c of cases) {
+    const payload = encoder.join(c.blocks.map((lines) => Buffer.from(lines.join('\n'))));
+    assert.equal(payload.toString(), c.blocks.flat().join('\n'), c.name);
+  }
+});
+
+test('a block cuts after its first n rows, as views of the same bytes', () => {
+  const lines = ['["a"]', '["é"]', '', '["日本"]', '["z"]'];
+  const block = Buffer.from(lines.join('\n'));
+  for (let n = 1; n < lines.length; n += 1) {
+    const [first, rest] = splitAfterRows(block, n);
+    assert.equal(first.toString(), lines.slice(0, n).join('\n'), `first ${n}`);
+    assert.equal(rest.toString(), lines.slice(n).join('\n'), `rest after ${n}`);
+    assert.equal(first.buffer, block.buffer, 'no copy');
+  }
 });

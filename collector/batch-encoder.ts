@@ -29,6 +29,27 @@ export class BatchEncoder {
       if (i > 0) this.#buffer[offset++] = 0x0a;
       offset += this.#buffer.write(line, offset);
     }
+    return this.#release(offset);
+  }
+
+  /**
+   * Blocks of rows already encoded (the row converter's), joined by newlines into one
+   * payload: a view of the kept Buffer, like encode's. Empty blocks (no rows: a row is never
+   * empty) add nothing.
+   */
+  join(blocks: readonly Buffer[]): Buffer {
+    let offset = 0;
+    for (const block of blocks) {
+      if (block.length === 0) continue;
+      const needed = offset + block.length + 1;
+      if (needed > this.#buffer.length) this.#grow(needed, offset);
+      if (offset > 0) this.#buffer[offset++] = 0x0a;
+      offset += block.copy(this.#buffer, offset);
+    }
+    return this.#release(offset);
+  }
+
+  #release(offset: number): Buffer {
     if (this.#buffer.length > keepAtMost && offset * 4 < this.#buffer.length) {
       const used = this.#buffer.subarray(0, offset);
       this.#buffer = Buffer.allocUnsafeSlow(roundUp(offset));
@@ -54,7 +75,13 @@ function roundUp(bytes: number): number {
  */
 export function splitRows(payload: Buffer, rows: number): [first: Buffer, firstRows: number, rest: Buffer, restRows: number] {
   const firstRows = Math.ceil(rows / 2);
+  const [first, rest] = splitAfterRows(payload, firstRows);
+  return [first, firstRows, rest, rows - firstRows];
+}
+
+/** A payload cut at the newline after its first `count` rows (fewer than it holds), as views of the same bytes. */
+export function splitAfterRows(payload: Buffer, count: number): [first: Buffer, rest: Buffer] {
   let cut = -1;
-  for (let n = 0; n < firstRows; n += 1) cut = payload.indexOf(0x0a, cut + 1);
-  return [payload.subarray(0, cut), firstRows, payload.subarray(cut + 1), rows - firstRows];
+  for (let n = 0; n < count; n += 1) cut = payload.indexOf(0x0a, cut + 1);
+  return [payload.subarray(0, cut), payload.subarray(cut + 1)];
 }
