@@ -135,6 +135,33 @@ test('a batch JSON cannot hold is converted in-thread, in its place in the order
   assert.equal(logs.filter((m) => /could not be posted/.test(m)).length, 1);
 });
 
+test('while the worker is behind, this thread converts batches too; the order holds', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'warmpath-row-worker-'));
+  const script = join(dir, 'slow.mjs');
+  // The real worker behind a listener that makes every batch take 30 ms longer.
+  const real = new URL('./row-worker.ts', import.meta.url).href;
+  writeFileSync(script, `import { parentPort } from 'node:worker_threads';\nconst pause = new Int32Array(new SharedArrayBuffer(4));\nparentPort.on('message', () => Atomics.wait(pause, 0, 0, 30));\nawait import(${JSON.stringify(real)});\n`);
+  const { converter: c, received } = converter({ maxBatchRecords: 10, workerUrl: pathToFileURL(script) });
+  const records = mixedRecords(0, 100);
+  for (const r of records) c.add(r);
+  await c.close();
+  assert.deepEqual(received.lines, expectedLines(records));
+  assert.deepEqual(c.batches, { onWorker: 2, here: 8 }, 'two batches at the worker, the rest converted here');
+});
+
+test('a worker that keeps up gets every batch', async () => {
+  const { converter: c, received } = converter({ maxBatchRecords: 10 });
+  const records = mixedRecords(0, 60);
+  for (const [i, r] of records.entries()) {
+    c.add(r);
+    // Each full batch is answered before the next is posted.
+    if (i % 10 === 9) while (c.backlog > 0) await new Promise((resolve) => setTimeout(resolve, 1));
+  }
+  await c.close();
+  assert.deepEqual(received.lines, expectedLines(records));
+  assert.deepEqual(c.batches, { onWorker: 6, here: 0 });
+});
+
 test('a worker that dies: what it held and everything after is converted in-thread, nothing lost, logged once', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'warmpath-row-worker-'));
   const script = join(dir, 'dies.mjs');

@@ -6,11 +6,13 @@
 // generation collections. Here the event loop only collects records into batches and
 // posts them (as JSON text, ~2 µs a record against ~6 µs to convert); the worker
 // converts and hands back each batch's rows as one transferred Buffer, off the JS heap.
-// `npm run bench:duo` put it at 1.12× the router's max throughput (BENCHMARKS.md).
+// `npm run bench:duo` put it at 1.08–1.11× the router's max throughput (BENCHMARKS.md).
+// Posting costs CPU the in-thread path does not spend (the text, its parse), so when the
+// worker is two batches behind, this thread converts the next batch itself.
 //
 // Nothing is lost to the worker: a batch stays referenced until its rows come back, and
-// if the worker fails (or a batch cannot be posted) that batch, and every later one, is
-// converted in-thread instead.
+// if the worker fails (or a batch cannot be posted) what it held, and every later batch,
+// is converted in-thread instead. Rows are handed on in the order records were added.
 
 import { Worker } from 'node:worker_threads';
 import type { ExchangeRecord } from '../schemas/index.ts';
@@ -44,6 +46,9 @@ interface Slot {
   converted: ConvertedBatch | undefined;
 }
 
+/** Batches the worker may hold before this thread converts the next one itself. */
+const maxWorkerBacklog = 2;
+
 const defaultWorkerUrl = new URL(`./row-worker${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url);
 
 export class RowConverter {
@@ -57,6 +62,8 @@ export class RowConverter {
   #slots: Slot[] = [];
   #idleWaiters: (() => void)[] = [];
   #closed = false;
+  #batchesOnWorker = 0;
+  #batchesHere = 0;
 
   constructor(options: RowConverterOptions) {
     this.#o = options;
@@ -83,7 +90,10 @@ export class RowConverter {
     const records = this.#pending;
     this.#pending = [];
     const worker = this.#worker;
-    if (worker !== undefined) {
+    // Work sharing: while the worker is behind, this thread converts too. Under bulk load
+    // (ingest, a replayed backlog) that spends less CPU in all than queueing behind the
+    // worker; a router at full load keeps the worker ahead, so nothing is converted here.
+    if (worker !== undefined && this.#atWorker() < maxWorkerBacklog) {
       try {
         // As JSON text: what the row's JSON keeps of a record is what JSON keeps, and the
         // worker parses text faster than it deserialises a structured clone (~2.7 against
@@ -91,6 +101,7 @@ export class RowConverter {
         worker.postMessage(JSON.stringify(records));
         if (this.#slots.length === 0) worker.ref();
         this.#slots.push({ records, onWorker: true, converted: undefined });
+        this.#batchesOnWorker += 1;
         return;
       } catch (err) {
         // A record JSON cannot hold (a BigInt, a cycle); the worker itself is fine.
@@ -98,6 +109,7 @@ export class RowConverter {
       }
     }
     this.#slots.push({ records, onWorker: false, converted: convertBatch(records, this.#o.storage) });
+    this.#batchesHere += 1;
     this.#handOn();
   }
 
@@ -106,6 +118,11 @@ export class RowConverter {
     let n = this.#pending.length;
     for (const slot of this.#slots) n += slot.records.length;
     return n;
+  }
+
+  /** Batches posted to the worker, and converted in this thread (sharing, fallback). */
+  get batches(): { readonly onWorker: number; readonly here: number } {
+    return { onWorker: this.#batchesOnWorker, here: this.#batchesHere };
   }
 
   /** Whether batches still go to the worker thread (false once it failed, or without one). */
@@ -122,6 +139,12 @@ export class RowConverter {
     const worker = this.#worker;
     this.#worker = undefined;
     await worker?.terminate();
+  }
+
+  #atWorker(): number {
+    let n = 0;
+    for (const slot of this.#slots) if (slot.onWorker && slot.converted === undefined) n += 1;
+    return n;
   }
 
   #startWorker(url: URL): void {
