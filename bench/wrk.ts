@@ -75,7 +75,7 @@ async function runWrk(group: ProcessGroup, wrk: string, seconds: number, args: (
   const code = await child.exited;
   clearTimeout(timer);
   const line = out.split('\n').findLast((l) => l.startsWith('{'));
-  if (code !== '0' || line === undefined) throw new Error(`wrk ended with ${code}:\n${child.output()}`);
+  if (code !== '0' || line === undefined) throw new Error(`wrk ended with ${code}${line === undefined ? ' and no summary line' : ''}:\n${out}\n${child.output()}`);
   return JSON.parse(line) as WrkSummary;
 }
 
