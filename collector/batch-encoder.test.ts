@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { BatchEncoder, splitAfterRows, splitRows } from './batch-encoder.ts';
+import { encodeRows } from './row-batch.ts';
 
 const mib = 1 << 20;
 
-test('a batch encodes as its lines joined by newlines, in UTF-8', () => {
+test('rows encode as their lines joined by newlines, in UTF-8', () => {
   const cases: { name: string; lines: string[] }[] = [
     { name: 'no rows', lines: [] },
     { name: 'one row', lines: ['["a",1]'] },
@@ -13,9 +14,8 @@ test('a batch encodes as its lines joined by newlines, in UTF-8', () => {
     { name: 'empty rows kept in place', lines: ['', '["x"]', ''] },
     { name: 'rows past the first MiB', lines: Array.from({ length: 3000 }, (_, i) => `["${'é'.repeat(400)}",${i}]`) },
   ];
-  const encoder = new BatchEncoder();
   for (const c of cases) {
-    const payload = encoder.encode(c.lines);
+    const payload = encodeRows(c.lines);
     assert.deepEqual(payload, Buffer.from(c.lines.join('\n')), c.name);
   }
 });
@@ -28,7 +28,7 @@ test('a payload splits at the newline after its first half of rows, as views of 
     { name: 'empty rows kept in place', lines: ['', '["x"]', '', ''] },
   ];
   for (const c of cases) {
-    const payload = new BatchEncoder().encode(c.lines);
+    const payload = encodeRows(c.lines);
     const [first, firstRows, rest, restRows] = splitRows(payload, c.lines.length);
     const half = Math.ceil(c.lines.length / 2);
     assert.deepEqual([firstRows, restRows], [half, c.lines.length - half], c.name);
@@ -41,15 +41,16 @@ test('a payload splits at the newline after its first half of rows, as views of 
 test('the Buffer is kept from batch to batch, and let go after an unusually large one', () => {
   const encoder = new BatchEncoder();
   const small = ['["a"]', '["b"]'];
-  const first = encoder.encode(small);
-  assert.equal(encoder.encode(small).buffer, first.buffer, 'same memory for the next batch');
+  const smallBlocks = small.map((line) => Buffer.from(line));
+  const first = encoder.join(smallBlocks);
+  assert.equal(encoder.join(smallBlocks).buffer, first.buffer, 'same memory for the next batch');
 
-  const huge = Array.from({ length: 40 }, () => 'x'.repeat(mib));
-  const big = encoder.encode(huge);
+  const huge = Array.from({ length: 40 }, () => Buffer.from('x'.repeat(mib)));
+  const big = encoder.join(huge);
   assert.equal(big.length, 40 * mib + 39);
   assert.ok(big.buffer.byteLength >= big.length);
 
-  const after = encoder.encode(small);
+  const after = encoder.join(smallBlocks);
   assert.deepEqual(after, Buffer.from(small.join('\n')));
   assert.ok(after.buffer.byteLength <= mib, `a small batch after a huge one gets a small Buffer (${after.buffer.byteLength} bytes)`);
 });

@@ -1,11 +1,10 @@
-// A batch's rows as one insert body: UTF-8, one row per line, written into a Buffer that
-// is kept from batch to batch.
+// A batch's rows as one insert body: the row converter's encoded blocks joined by
+// newlines into a Buffer that is kept from batch to batch.
 //
-// Why not `lines.join('\n')` then `Buffer.from`: at 10k rows a second that is a new ~9 MB
-// string and a new ~9 MB Buffer every second, and both are fresh memory. perf on a router
-// at full load put 7% of its main thread in page faults, nearly all of them these two
-// (zeroing and mapping pages the kernel had just taken back). The pages of a kept Buffer
-// stay mapped, and no batch-sized string is built at all.
+// Why a kept Buffer: at 10k rows a second a fresh batch-sized body is a new ~9 MB of
+// memory every second. perf on a router at full load put 7% of its main thread in page
+// faults when the body was built as `lines.join('\n')` then `Buffer.from` (zeroing and
+// mapping pages the kernel had just taken back); the pages of a kept Buffer stay mapped.
 
 /** Sizes are rounded up to this, so a batch a little larger than the last does not reallocate. */
 const step = 1 << 20;
@@ -16,25 +15,9 @@ export class BatchEncoder {
   #buffer: Buffer = Buffer.allocUnsafeSlow(step);
 
   /**
-   * The rows, newline-separated, no trailing newline. The result is a view of the kept
-   * Buffer: valid until the next call (the writer has one batch in flight at a time).
-   */
-  encode(lines: readonly string[]): Buffer {
-    let offset = 0;
-    for (let i = 0; i < lines.length; i += 1) {
-      const line = lines[i] as string;
-      // A UTF-16 code unit takes at most 3 bytes in UTF-8; the newline 1.
-      const worst = offset + line.length * 3 + 1;
-      if (worst > this.#buffer.length) this.#grow(worst, offset);
-      if (i > 0) this.#buffer[offset++] = 0x0a;
-      offset += this.#buffer.write(line, offset);
-    }
-    return this.#release(offset);
-  }
-
-  /**
-   * Blocks of rows already encoded (the row converter's), joined by newlines into one
-   * payload: a view of the kept Buffer, like encode's. Empty blocks (no rows: a row is never
+   * Blocks of rows already encoded (row-batch.ts), joined by newlines into one payload, no
+   * trailing newline. The result is a view of the kept Buffer: valid until the next call
+   * (the writer has one batch in flight at a time). Empty blocks (no rows: a row is never
    * empty) add nothing.
    */
   join(blocks: readonly Buffer[]): Buffer {

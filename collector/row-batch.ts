@@ -46,8 +46,16 @@ export function convertBatch(records: readonly ExchangeRecord[], storage: Storag
       unconvertible.push({ record_id: String(record.record_id), message: err instanceof Error ? err.message : String(err) });
     }
   }
+  return { bytes: encodeRows(lines), rows: lines.length, unconvertible };
+}
+
+/**
+ * Rows as one block: UTF-8, newline-separated, no trailing newline, in a Buffer that owns
+ * its memory. A batch is at most a few hundred rows, so the joined text stays small.
+ */
+export function encodeRows(lines: readonly string[]): Buffer {
   const text = lines.join('\n');
   const bytes = Buffer.allocUnsafeSlow(Buffer.byteLength(text));
   bytes.write(text);
-  return { bytes, rows: lines.length, unconvertible };
+  return bytes;
 }
