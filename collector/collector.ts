@@ -11,7 +11,7 @@ import { BatchWriter, type InsertBatch, type WriterLogger, type WriterStats } fr
 import { registerIngestRoute } from './ingest.ts';
 import { clickHouseInsert } from './insert.ts';
 import { createCollectorMetrics, noopCollectorMetrics } from './metrics.ts';
-import { RowConverter } from './row-converter.ts';
+import { defaultMaxDelayMs, RowConverter } from './row-converter.ts';
 import { createCollectorSink, type CollectorSink } from './sink.ts';
 import { Spool } from './spool.ts';
 
@@ -71,6 +71,8 @@ export async function startCollector(options: CollectorOptions): Promise<Collect
   });
   const w = writer;
   const converter = new RowConverter({
+    // A record waits for conversion no longer than its row will wait for the insert.
+    maxDelayMs: Math.min(defaultMaxDelayMs, options.batchMaxDelayMs),
     storage: {
       workloads: Object.fromEntries(Object.entries(options.workloads).map(([name, workload]) => [name, workload.storage])),
       fallback: options.defaultStorage,

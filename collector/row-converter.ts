@@ -8,7 +8,10 @@
 // converts and hands back each batch's rows as one transferred Buffer, off the JS heap.
 // `npm run bench:duo` put it at 1.08–1.11× the router's max throughput (BENCHMARKS.md).
 // Posting costs CPU the in-thread path does not spend (the text, its parse), so when the
-// worker is two batches behind, this thread converts the next batch itself.
+// worker is two batches behind, this thread converts the next batch itself. Each message
+// also has a fixed cost on both threads, so a partial batch waits up to 50 ms: at 1,000
+// req/s, 5 ms batches of ~5 records cost the router's main thread ~4% of a core more than
+// 50 ms batches, and the worker 4% against 1.5% (BENCHMARKS.md, ninth look).
 //
 // Nothing is lost to the worker: a batch stays referenced until its rows come back, and
 // if the worker fails (or a batch cannot be posted) what it held, and every later batch,
@@ -24,7 +27,7 @@ export interface RowConverterOptions {
   /** Receives each batch's rows in the order the records were added. */
   readonly onConverted: (rows: EncodedRows, records: number, unconvertible: readonly Unconvertible[]) => void;
   readonly logger: WriterLogger;
-  /** Records per posted batch; a smaller batch is posted after `maxDelayMs`. */
+  /** Records per posted batch (default 256); a smaller batch is posted after `maxDelayMs` (default 50). */
   readonly maxBatchRecords?: number;
   readonly maxDelayMs?: number;
   /** False converts in-thread (the fallback path). */
@@ -45,6 +48,9 @@ interface Slot {
   readonly onWorker: boolean;
   converted: ConvertedBatch | undefined;
 }
+
+/** How long a partial batch waits for more records: long enough to amortise a message. */
+export const defaultMaxDelayMs = 50;
 
 /** Batches the worker may hold before this thread converts the next one itself. */
 const maxWorkerBacklog = 2;
@@ -68,7 +74,7 @@ export class RowConverter {
   constructor(options: RowConverterOptions) {
     this.#o = options;
     this.#maxBatch = options.maxBatchRecords ?? 256;
-    this.#maxDelayMs = options.maxDelayMs ?? 5;
+    this.#maxDelayMs = options.maxDelayMs ?? defaultMaxDelayMs;
     if (options.useWorker !== false) this.#startWorker(options.workerUrl ?? defaultWorkerUrl);
   }
 
