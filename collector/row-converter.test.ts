@@ -135,6 +135,24 @@ test('a batch JSON cannot hold is converted in-thread, in its place in the order
   assert.equal(logs.filter((m) => /could not be posted/.test(m)).length, 1);
 });
 
+test('batches JSON cannot hold are logged once per run of them, not per batch', async () => {
+  const logs: string[] = [];
+  const log = (level: string) => (fields: object, msg: string) => void logs.push(`${level} ${msg} ${JSON.stringify(fields, (_k, v: unknown) => (v instanceof Error ? v.message : v))}`);
+  const { converter: c, received } = converter({ maxBatchRecords: 2, logger: { info: log('info'), warn: log('warn'), error: log('error') } });
+  const odd = (i: number): ExchangeRecord => ({ ...syntheticRecord(i), record_id: `bigint-${i}`, latency_ms: 1n }) as unknown as ExchangeRecord;
+  // Three unpostable batches in a row, a good one, then one more unpostable batch.
+  const records = [odd(0), ...mixedRecords(1, 1), odd(2), ...mixedRecords(3, 1), odd(4), ...mixedRecords(5, 1), ...mixedRecords(6, 2), odd(8), ...mixedRecords(9, 1)];
+  for (const r of records) c.add(r);
+  await c.close();
+  const posting = logs.filter((m) => /row converter/.test(m));
+  assert.equal(posting.length, 3, posting.join('\n'));
+  assert.match(posting[0] as string, /^warn exchange records could not be posted/);
+  assert.match(posting[1] as string, /^info exchange records post to the row converter again \{"batches":3\}/);
+  assert.match(posting[2] as string, /^warn exchange records could not be posted/);
+  assert.equal(received.records, records.length);
+  assert.deepEqual(received.unconvertible, ['bigint-0', 'bigint-2', 'bigint-4', 'bigint-8']);
+});
+
 test('while the worker is behind, this thread converts batches too; the order holds', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'warmpath-row-worker-'));
   const script = join(dir, 'slow.mjs');

@@ -70,6 +70,8 @@ export class RowConverter {
   #closed = false;
   #batchesOnWorker = 0;
   #batchesHere = 0;
+  /** Batches in a row that could not be posted (logged once per run of them). */
+  #unpostable = 0;
 
   constructor(options: RowConverterOptions) {
     this.#o = options;
@@ -108,10 +110,16 @@ export class RowConverter {
         if (this.#slots.length === 0) worker.ref();
         this.#slots.push({ records, onWorker: true, converted: undefined });
         this.#batchesOnWorker += 1;
+        if (this.#unpostable > 0) {
+          this.#o.logger.info({ batches: this.#unpostable }, 'exchange records post to the row converter again');
+          this.#unpostable = 0;
+        }
         return;
       } catch (err) {
-        // A record JSON cannot hold (a BigInt, a cycle); the worker itself is fine.
-        this.#o.logger.warn({ err, records: records.length }, 'exchange records could not be posted to the row converter: converted in-thread');
+        // A record JSON cannot hold (a BigInt, a cycle); the worker itself is fine. Logged
+        // once per run of such batches, not per batch.
+        if (this.#unpostable === 0) this.#o.logger.warn({ err, records: records.length }, 'exchange records could not be posted to the row converter: converted in-thread');
+        this.#unpostable += 1;
       }
     }
     this.#slots.push({ records, onWorker: false, converted: convertBatch(records, this.#o.storage) });
