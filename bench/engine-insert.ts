@@ -7,9 +7,8 @@
 // thread of this process but the main thread and V8's, from its first insert to 3 s after
 // its last (the merges those inserts cause included), divided by the rows inserted.
 // Variants run in alternating order round by round; the rows are built before each window,
-// and the time to encode them (serializeRow and the collector's encodeRows, or RowBinary
-// for the `rowbinary-file` variant) is reported beside it: the collector's row converter
-// spends that part on its worker thread.
+// and the time to encode them (serializeRow and the collector's BatchEncoder, or RowBinary
+// for the `rowbinary-file` variant) is reported beside it: that part is the router's main thread.
 //
 //   npm run build && node dist/bench/engine-insert.js [--rounds 2] [--batches 20] [--rows 15000] [--only a,b]
 
@@ -18,7 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { ClickHouseClient } from '@clickhouse/client';
-import { encodeRows } from '../collector/row-batch.ts';
+import { BatchEncoder } from '../collector/batch-encoder.ts';
 import { exchangeColumns, serializeRow, toExchangeRow, type ExchangeRow } from '../collector/row.ts';
 import { syntheticRecord } from '../collector/synthetic.ts';
 import { bytesInsert, openClickHouse, type BytesInsert } from '../core/clickhouse.ts';
@@ -239,7 +238,7 @@ async function checkRowBinary(client: ClickHouseClient, work: string, encoder: R
   await migrate(client, { database, cluster: undefined });
   await client.command({ query: `CREATE TABLE ${database}.exchanges_rowbinary AS ${database}.exchanges` });
   const rows = rowsOf(1000, 0, 'redacted');
-  await bytesInsert(client, `${database}.exchanges`, { format: 'JSONCompactEachRow', columns: exchangeColumns })(encodeRows(rows.map(serializeRow)));
+  await bytesInsert(client, `${database}.exchanges`, { format: 'JSONCompactEachRow', columns: exchangeColumns })(new BatchEncoder().encode(rows.map(serializeRow)));
   const insert = await rowBinaryFileInsert(client, work, database, `${database}.exchanges_rowbinary`);
   await insert(encoder.encode(rows));
   const digest = (table: string): string =>
@@ -295,6 +294,7 @@ async function main(): Promise<void> {
     const perRow = new Map<string, number[]>(chosen.map((v) => [v.name, []]));
     const encodeMs = new Map<string, number[]>(chosen.map((v) => [v.name, []]));
     const rowBinary = new RowBinaryEncoder();
+    const jsonLines = new BatchEncoder();
     let seq = 0;
     for (let round = 0; round < rounds; round += 1) {
       for (const variant of round % 2 === 0 ? chosen : [...chosen].reverse()) {
@@ -303,10 +303,10 @@ async function main(): Promise<void> {
           const batchRows = rowsOf(rows, seq, variant.content ?? 'redacted');
           seq += rows;
           const started = performance.now();
-          const encoded = variant.rowBinaryFile === true ? rowBinary.encode(batchRows) : encodeRows(batchRows.map(serializeRow));
+          const encoded = variant.rowBinaryFile === true ? rowBinary.encode(batchRows) : jsonLines.encode(batchRows.map(serializeRow));
           encoding += performance.now() - started;
-          // Copied (untimed): the RowBinary encoder reuses its Buffer for the next batch.
-          return variant.rowBinaryFile === true ? Buffer.from(encoded) : encoded;
+          // Copied (untimed): both encoders reuse their Buffer for the next batch.
+          return Buffer.from(encoded);
         });
         encodeMs.get(variant.name)?.push((encoding * 1000) / (batches * rows));
         const insert = inserts.get(variant.name) as BytesInsert;

@@ -1,10 +1,7 @@
 // The batching writer, after opentelemetry-js's BatchSpanProcessorBase: a bounded queue
 // (storage.queue_max_rows), batches of at most storage.batch_max_rows sent when full or
 // storage.batch_max_delay_ms after their first row, drops counted and logged once per
-// episode, flush(), shutdown() safe to call twice. Added: the disk spool, and records
-// taken before their rows exist: reserve() counts a record in the bound (and in what
-// flush() waits for) when the sink takes it; its row arrives later from the row converter
-// through fill(), in reservation order, as part of an already encoded block.
+// episode, flush(), shutdown() safe to call twice. Added: the disk spool.
 //
 // One batch is in flight at a time. When an insert fails for a reason that can pass
 // (ClickHouse down, timeout, too many parts…) the batch goes to the spool and the writer
@@ -16,30 +13,17 @@
 // ReplacingMergeTree (same sorting key).
 
 import { systemClock, type Clock } from '../core/clock.ts';
-import { BatchEncoder, splitAfterRows, splitRows } from './batch-encoder.ts';
-import type { EncodedRows, Unconvertible } from './row-batch.ts';
+import { BatchEncoder, splitRows } from './batch-encoder.ts';
 import { isRetryableInsertError } from './insert.ts';
 import type { BatchWriterOptions, InsertBatch, WriterLogger, WriterStats } from './writer-types.ts';
 
 export type { BatchWriterOptions, InsertBatch, WriterLogger, WriterStats };
 
-/** Converted rows in the queue, and how many records of theirs could not be converted (counted dropped already). */
-interface QueuedBlock {
-  readonly bytes: Buffer;
-  readonly rows: number;
-  readonly skipped: number;
-}
-
 export class BatchWriter {
   readonly #o: BatchWriterOptions;
   readonly #clock: Clock;
   readonly #encoder = new BatchEncoder();
-  #queue: QueuedBlock[] = [];
-  /** Records in the queue: its blocks' rows and skipped records. */
-  #queued = 0;
-  /** Records taken by reserve() whose rows have not come in through fill() yet. */
-  #reserved = 0;
-  #unconvertible = 0;
+  #queue: string[] = [];
   #queueSince = 0;
   #enqueued = 0;
   #handled = 0;
@@ -56,7 +40,6 @@ export class BatchWriter {
   #running: Promise<void> | undefined;
   #again = false;
   #stopped = false;
-  #intakeClosed = false;
   #shutdown: Promise<void> | undefined;
 
   constructor(options: BatchWriterOptions) {
@@ -71,17 +54,13 @@ export class BatchWriter {
     }
   }
 
-  /**
-   * Takes one record into the writer's care before it is converted: counted in the queue's
-   * bound, waited for by flush(). Its row comes later through fill(), in the order of
-   * reservation. Never throws; false when the record is dropped (queue full, shut down).
-   */
-  reserve(): boolean {
-    if (this.#stopped || this.#intakeClosed) {
+  /** Queues one serialised row. Never throws; false when the row was dropped. */
+  enqueue(line: string): boolean {
+    if (this.#stopped) {
       this.#drop(1, 'shut_down');
       return false;
     }
-    if (this.#queued + this.#reserved >= this.#o.maxQueueRows) {
+    if (this.#queue.length >= this.#o.maxQueueRows) {
       if (this.#droppingQueueFull === 0) {
         this.#o.logger.error({ code: 'COL_QUEUE_FULL', max_queue_rows: this.#o.maxQueueRows }, 'collector queue full: dropping records until it drains (see warmpath_collector_records_dropped_total)');
       }
@@ -93,38 +72,17 @@ export class BatchWriter {
       this.#o.logger.warn({ dropped: this.#droppingQueueFull }, 'collector queue accepting again');
       this.#droppingQueueFull = 0;
     }
-    this.#reserved += 1;
+    if (this.#queue.length === 0) this.#queueSince = this.#clock.monotonic();
+    this.#queue.push(line);
     this.#enqueued += 1;
+    if (this.#queue.length >= this.#o.maxBatchRows) this.#kick();
+    else this.#delayTimer ??= unref(setTimeout(() => this.#onDelay(), this.#o.maxDelayMs));
     return true;
   }
 
-  /**
-   * The rows of the next `records` reserved records. Those that could not be converted
-   * are counted dropped (reason invalid_record) and logged once.
-   */
-  fill(block: EncodedRows, records: number, unconvertible: readonly Unconvertible[]): void {
-    this.#reserved -= records;
-    const skipped = records - block.rows;
-    if (skipped > 0) {
-      if (this.#unconvertible === 0) this.#o.logger.error({ first: unconvertible[0], records: skipped }, 'exchange record cannot be stored: dropped');
-      this.#unconvertible += skipped;
-      this.#drop(skipped, 'invalid_record');
-    }
-    if (this.#queued === 0) this.#queueSince = this.#clock.monotonic();
-    this.#queue.push({ bytes: block.bytes, rows: block.rows, skipped });
-    this.#queued += records;
-    if (this.#queued >= this.#o.maxBatchRows || this.#handled < this.#forceUntil) this.#kick();
-    else this.#delayTimer ??= unref(setTimeout(() => this.#onDelay(), this.#o.maxDelayMs));
-  }
-
-  /** Refuses records from now on (shut_down); those reserved still come in through fill(). */
-  closeIntake(): void {
-    this.#intakeClosed = true;
-  }
-
-  /** Records the queue can still take. */
+  /** Rows the queue can still take. */
   freeCapacity(): number {
-    return this.#stopped || this.#intakeClosed ? 0 : Math.max(0, this.#o.maxQueueRows - this.#queued - this.#reserved);
+    return this.#stopped ? 0 : this.#o.maxQueueRows - this.#queue.length;
   }
 
   /** Resolves once every row queued before the call is inserted, spooled or dropped. */
@@ -148,7 +106,7 @@ export class BatchWriter {
 
   stats(): WriterStats {
     return {
-      queued: this.#queued + this.#reserved,
+      queued: this.#queue.length,
       inserted: this.#inserted,
       spooledRows: this.#o.spool.rows,
       spoolBytes: this.#o.spool.bytes,
@@ -195,7 +153,7 @@ export class BatchWriter {
       this.#kick();
       return;
     }
-    if (this.#queued > 0 && this.#delayTimer === undefined && !this.#stopped) {
+    if (this.#queue.length > 0 && this.#delayTimer === undefined && !this.#stopped) {
       const wait = Math.max(0, this.#o.maxDelayMs - (this.#clock.monotonic() - this.#queueSince));
       this.#delayTimer = unref(setTimeout(() => this.#onDelay(), wait));
     }
@@ -204,43 +162,17 @@ export class BatchWriter {
   async #work(): Promise<void> {
     if (this.#o.spool.segmentCount > 0 && this.#retryTimer === undefined && !this.#stopped) await this.#replay();
     for (;;) {
-      const n = this.#queued;
+      const n = this.#queue.length;
       const due = n >= this.#o.maxBatchRows || (n > 0 && (this.#handled < this.#forceUntil || this.#clock.monotonic() - this.#queueSince >= this.#o.maxDelayMs));
       if (!due) break;
-      const { blocks, rows, records } = this.#takeBatch();
+      const batch = this.#queue.length <= this.#o.maxBatchRows ? this.#queue : this.#queue.slice(0, this.#o.maxBatchRows);
+      this.#queue = batch === this.#queue ? [] : this.#queue.slice(batch.length);
       this.#queueSince = this.#clock.monotonic();
-      if (rows > 0) await this.#store(this.#encoder.join(blocks), rows);
-      this.#handled += records;
+      await this.#store(this.#encoder.encode(batch), batch.length);
+      this.#handled += batch.length;
       this.#resolveFlushes();
     }
     this.#resolveFlushes();
-  }
-
-  /** The oldest blocks up to batch_max_rows rows, the last one cut if it goes past. */
-  #takeBatch(): { blocks: Buffer[]; rows: number; records: number } {
-    const blocks: Buffer[] = [];
-    let rows = 0;
-    let records = 0;
-    let taken = 0;
-    while (taken < this.#queue.length && rows < this.#o.maxBatchRows) {
-      const block = this.#queue[taken] as QueuedBlock;
-      const room = this.#o.maxBatchRows - rows;
-      if (block.rows > room) {
-        const [head, rest] = splitAfterRows(block.bytes, room);
-        blocks.push(head);
-        rows += room;
-        records += room;
-        this.#queue[taken] = { bytes: rest, rows: block.rows - room, skipped: block.skipped };
-        break;
-      }
-      blocks.push(block.bytes);
-      rows += block.rows;
-      records += block.rows + block.skipped;
-      taken += 1;
-    }
-    this.#queue = taken === this.#queue.length ? [] : this.#queue.slice(taken);
-    this.#queued -= records;
-    return { blocks, rows, records };
   }
 
   async #store(payload: Buffer, rows: number): Promise<void> {

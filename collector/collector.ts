@@ -11,7 +11,6 @@ import { BatchWriter, type InsertBatch, type WriterLogger, type WriterStats } fr
 import { registerIngestRoute } from './ingest.ts';
 import { clickHouseInsert } from './insert.ts';
 import { createCollectorMetrics, noopCollectorMetrics } from './metrics.ts';
-import { defaultMaxDelayMs, RowConverter } from './row-converter.ts';
 import { createCollectorSink, type CollectorSink } from './sink.ts';
 import { Spool } from './spool.ts';
 
@@ -34,8 +33,6 @@ export interface CollectorOptions {
   readonly wrapInsert?: (insert: InsertBatch) => InsertBatch;
   readonly retryInitialMs?: number;
   readonly retryMaxMs?: number;
-  /** False converts records to rows on the event loop rather than on a worker thread. */
-  readonly convertOnWorker?: boolean;
 }
 
 export interface Collector {
@@ -70,34 +67,18 @@ export async function startCollector(options: CollectorOptions): Promise<Collect
     ...(options.retryMaxMs === undefined ? {} : { retryMaxMs: options.retryMaxMs }),
   });
   const w = writer;
-  const converter = new RowConverter({
-    // A record waits for conversion no longer than its row will wait for the insert.
-    maxDelayMs: Math.min(defaultMaxDelayMs, options.batchMaxDelayMs),
-    storage: {
-      workloads: Object.fromEntries(Object.entries(options.workloads).map(([name, workload]) => [name, workload.storage])),
-      fallback: options.defaultStorage,
-    },
-    onConverted: (rows, records, unconvertible) => w.fill(rows, records, unconvertible),
+  const sink = createCollectorSink({
+    writer: w,
+    storageFor: (workload) => options.workloads[workload]?.storage ?? options.defaultStorage,
+    metrics,
     logger: options.logger,
-    useWorker: options.convertOnWorker ?? true,
   });
-  const sink = createCollectorSink({ writer: w, converter, metrics });
-  let shutdown: Promise<void> | undefined;
   return {
     sink,
     mountIngest: (app) => registerIngestRoute(app, { sink, freeCapacity: () => w.freeCapacity(), metrics }),
     stats: () => w.stats(),
-    flush: () => {
-      converter.post();
-      return w.flush();
-    },
+    flush: () => w.flush(),
     retryNow: () => w.retryNow(),
-    shutdown: () =>
-      (shutdown ??= (async () => {
-        // Every record taken gets its row in before the writer's last flush.
-        w.closeIntake();
-        await converter.close();
-        await w.shutdown();
-      })()),
+    shutdown: () => w.shutdown(),
   };
 }

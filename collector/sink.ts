@@ -1,17 +1,18 @@
-// The ExchangeSink the router writes to in-process (and the ingest route feeds): takes a
-// record into the batching writer's care (or drops and counts it when the queue is full),
-// then hands it to the row converter, which turns it into its row with the workload's
-// content mode and retention off the event loop. Never blocks, never throws.
+// The ExchangeSink the router writes to in-process (and the ingest route feeds): turns a
+// record into its row with the workload's content mode and retention, serialises it
+// once, and queues it. Never blocks, never throws.
 
-import type { ExchangeRecord, ExchangeSink } from '../schemas/index.ts';
-import type { BatchWriter } from './batch-writer.ts';
+import type { ExchangeRecord, ExchangeSink, WorkloadStorage } from '../schemas/index.ts';
+import type { BatchWriter, WriterLogger } from './batch-writer.ts';
 import type { CollectorMetrics, RecordSource } from './metrics.ts';
-import type { RowConverter } from './row-converter.ts';
+import { serializeRow, toExchangeRow } from './row.ts';
 
 export interface CollectorSinkOptions {
   readonly writer: BatchWriter;
-  readonly converter: RowConverter;
+  /** The workload's storage settings; unknown workloads get the configured defaults. */
+  readonly storageFor: (workload: string) => WorkloadStorage;
   readonly metrics: CollectorMetrics;
+  readonly logger: WriterLogger;
 }
 
 export interface CollectorSink extends ExchangeSink {
@@ -20,10 +21,20 @@ export interface CollectorSink extends ExchangeSink {
 }
 
 export function createCollectorSink(options: CollectorSinkOptions): CollectorSink {
+  let unconvertible = 0;
   const take = (record: ExchangeRecord, source: RecordSource): boolean => {
-    if (!options.writer.reserve()) return false;
+    let line: string;
+    try {
+      line = serializeRow(toExchangeRow(record, options.storageFor(record.workload)));
+    } catch (err) {
+      // Only a record that breaks its own type gets here (e.g. an invalid ts).
+      if (unconvertible === 0) options.logger.error({ err, record_id: record.record_id }, 'exchange record cannot be stored: dropped');
+      unconvertible += 1;
+      options.metrics.dropped(1, 'invalid_record');
+      return false;
+    }
+    if (!options.writer.enqueue(line)) return false;
     options.metrics.accepted(1, source);
-    options.converter.add(record);
     return true;
   };
   return {

@@ -25,7 +25,6 @@ export const errorCodes = {
   COL_INGEST_INVALID: { status: 400, type: 'invalid_request_error', message: 'no exchange record in the body was valid' },
   COL_QUEUE_FULL: { status: 503, type: 'server_error', message: 'collector queue is full, retry later' },
   COL_SPOOL_FULL: { status: 507, type: 'server_error', message: 'collector spool is full' },
-  COL_CONVERTER_FAILED: { status: 500, type: 'server_error', message: 'row converter worker failed' },
   COL_STORAGE_UNAVAILABLE: { status: 503, type: 'server_error', message: 'ClickHouse is unavailable' },
   STO_MIGRATION_FAILED: { status: 500, type: 'server_error', message: 'ClickHouse migration failed' },
   INTERNAL: { status: 500, type: 'server_error', message: 'internal error' },

@@ -86,56 +86,6 @@ describe('rows', () => {
   });
 });
 
-describe('records on their way to rows', () => {
-  test('a record that breaks its own type is dropped and counted (invalid_record), logged once; its neighbours land', async () => {
-    const errors: string[] = [];
-    const logger = { info: () => {}, warn: () => {}, error: (_o: object, msg: string) => void errors.push(msg) };
-    const c = await testCollector('wp_invalid_record', { logger });
-    const now = Date.now();
-    const broken = (i: number): ExchangeRecord => ({ ...syntheticRecord(i, { nowMs: now }), ts: 'yesterday-ish' });
-    const batch = [...Array.from({ length: 50 }, (_, i) => syntheticRecord(i, { nowMs: now })), broken(50), broken(51), syntheticRecord(52, { nowMs: now })];
-    for (const r of batch) c.sink.write(r);
-    await c.flush();
-    assert.deepEqual([c.stats().dropped, c.stats().inserted, c.stats().queued], [2, 51, 0]);
-    const [stored] = await rows<{ n: string }>(c.store, 'SELECT count() AS n FROM wp_invalid_record.exchanges');
-    assert.equal(Number(stored?.n), 51);
-    assert.equal(errors.filter((m) => /cannot be stored/.test(m)).length, 1);
-    await c.shutdown();
-  });
-
-  test('shutdown stores every record taken, including those still being converted', async () => {
-    const c = await testCollector('wp_shutdown_converting', { batchMaxDelayMs: 60_000 });
-    const now = Date.now();
-    for (let i = 0; i < 1234; i += 1) c.sink.write(syntheticRecord(i, { nowMs: now }));
-    await c.shutdown();
-    assert.deepEqual([c.stats().inserted, c.stats().dropped, c.stats().queued], [1234, 0, 0]);
-    const [stored] = await rows<{ n: string }>(c.store, 'SELECT count() AS n FROM wp_shutdown_converting.exchanges');
-    assert.equal(Number(stored?.n), 1234);
-    c.sink.write(syntheticRecord(5000, { nowMs: now }));
-    assert.equal(c.stats().dropped, 1, 'after shutdown a record is dropped and counted');
-  });
-
-  test('converted on the main thread (convertOnWorker false), the rows are the same', async () => {
-    const onWorker = await testCollector('wp_rows_worker');
-    const inThread = await testCollector('wp_rows_thread', { convertOnWorker: false });
-    const now = Date.now();
-    for (const workload of ['full', 'redacted', 'hash', 'none', 'elsewhere']) {
-      for (let i = 0; i < 40; i += 1) {
-        const r = syntheticRecord(i, { nowMs: now, workload });
-        const record = { ...r, record_id: `${workload}-${i}` };
-        onWorker.sink.write(record);
-        inThread.sink.write(record);
-      }
-    }
-    await Promise.all([onWorker.flush(), inThread.flush()]);
-    const all = (db: string) => rows<Record<string, unknown>>(onWorker.store, `SELECT * EXCEPT inserted_at FROM ${db}.exchanges ORDER BY record_id`);
-    const [a, b] = await Promise.all([all('wp_rows_worker'), all('wp_rows_thread')]);
-    assert.equal(a.length, 200);
-    assert.deepEqual(a, b);
-    await Promise.all([onWorker.shutdown(), inThread.shutdown()]);
-  });
-});
-
 describe('content modes as stored', () => {
   const secretText = 'I am zoe@example.com, card 4111 1111 1111 1111';
   const cases: { mode: ContentMode; check: (r: Record<string, string>) => void }[] = [
