@@ -11,6 +11,13 @@
 // has a small edge (A/A gives 0.91–0.97), so every comparison runs in both orientations
 // and the estimate is the geometric mean of (B/A with this build as B) and (A/B with this
 // build as A). REF is checked out into a temporary git worktree and run from source.
+//
+// Both sides share 2 cores, and the kernel shares CPU among threads, not processes: a
+// build that adds a busy thread also takes more of the machine from the other side (ninth
+// look: the likely reason the eighth look's worker thread won its duo). So each round
+// also prints each side's process CPU and its requests per CPU-second; the efficiency
+// estimate is built from those the same way. A change that moves work to another thread
+// is worth what a one-build run shows (`npm run bench`), not what duo's req/s show.
 
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
@@ -19,6 +26,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { ClosedLoopResult } from './load-spec.ts';
 import { requestFor, runLoad } from './measure.ts';
+import { cpuTimeMs } from './proc-stats.ts';
 import { ProcessGroup } from './processes.ts';
 import { repoRoot, startUpstream, startWarmpath, type Upstream, type WarmpathTarget } from './targets.ts';
 
@@ -33,20 +41,38 @@ function load(group: ProcessGroup, target: WarmpathTarget, seconds: number): Pro
   return runLoad(group, target, { ...requestFor(target, false), connections, warmupS: 0, durationS: seconds });
 }
 
+interface Ratios {
+  /** B/A of requests per second. */
+  readonly rps: number;
+  /** B/A of requests per CPU-second of the warmpath process (all its threads). */
+  readonly perCpu: number;
+}
+
+/** Requests per second and CPU of one side over one round. */
+async function measured(group: ProcessGroup, target: WarmpathTarget, seconds: number): Promise<{ rps: number; cpuPerS: number }> {
+  const pid = target.child.pid as number;
+  const before = cpuTimeMs(pid) ?? 0;
+  const started = performance.now();
+  const result = await load(group, target, seconds);
+  const cpuPerS = ((cpuTimeMs(pid) ?? before) - before) / (performance.now() - started);
+  return { rps: result.achievedRps, cpuPerS };
+}
+
 /** Rounds of both sides loaded at once; returns B/A per round. */
-async function orientation(group: ProcessGroup, upstream: Upstream, work: string, a: Side, b: Side, rounds: number, seconds: number): Promise<number[]> {
+async function orientation(group: ProcessGroup, upstream: Upstream, work: string, a: Side, b: Side, rounds: number, seconds: number): Promise<Ratios[]> {
   const start = (side: Side, name: string) =>
     startWarmpath(group, { name, root: side.root, dataDir: join(work, name, 'data'), configDir: join(work, name), workloads: { bench: upstream }, secondaries: [], shadowSampleRate: 0 }, 'bench');
   const targetA = await start(a, `A-${a.label}`);
   const targetB = await start(b, `B-${b.label}`);
   try {
     await Promise.all([load(group, targetA, 3), load(group, targetB, 3)]);
-    const ratios: number[] = [];
+    const ratios: Ratios[] = [];
+    const side = (label: string, m: { rps: number; cpuPerS: number }): string => `${label} ${Math.round(m.rps)} req/s at ${(m.cpuPerS * 100).toFixed(0)}% CPU`;
     for (let round = 1; round <= rounds; round += 1) {
-      const [ra, rb] = await Promise.all([load(group, targetA, seconds), load(group, targetB, seconds)]);
-      const ratio = rb.achievedRps / ra.achievedRps;
+      const [ma, mb] = await Promise.all([measured(group, targetA, seconds), measured(group, targetB, seconds)]);
+      const ratio = { rps: mb.rps / ma.rps, perCpu: mb.rps / mb.cpuPerS / (ma.rps / ma.cpuPerS) };
       ratios.push(ratio);
-      process.stdout.write(`  round ${round}: A ${a.label} ${Math.round(ra.achievedRps)} req/s, B ${b.label} ${Math.round(rb.achievedRps)} req/s, B/A ${ratio.toFixed(3)}\n`);
+      process.stdout.write(`  round ${round}: A ${side(a.label, ma)}, B ${side(b.label, mb)}; B/A ${ratio.rps.toFixed(3)}, per CPU-second ${ratio.perCpu.toFixed(3)}\n`);
     }
     return ratios;
   } finally {
@@ -77,10 +103,14 @@ async function main(): Promise<void> {
     const selfAsB = await orientation(group, upstream, join(work, 'o1'), against, self, rounds, seconds);
     process.stdout.write(`A = this tree, B = ${against.label}\n`);
     const selfAsA = await orientation(group, upstream, join(work, 'o2'), self, against, rounds, seconds);
-    const estimate = Math.sqrt(mean(selfAsB) / mean(selfAsA));
-    process.stdout.write(
-      `this tree / ${values.against}: ${estimate.toFixed(3)} (B/A mean ${mean(selfAsB).toFixed(3)} with this tree as B, ${mean(selfAsA).toFixed(3)} with it as A)\n`,
-    );
+    for (const [what, pick] of [
+      ['req/s', (r: Ratios) => r.rps],
+      ['req per CPU-second', (r: Ratios) => r.perCpu],
+    ] as const) {
+      const asB = mean(selfAsB.map(pick));
+      const asA = mean(selfAsA.map(pick));
+      process.stdout.write(`this tree / ${values.against}, ${what}: ${Math.sqrt(asB / asA).toFixed(3)} (B/A mean ${asB.toFixed(3)} with this tree as B, ${asA.toFixed(3)} with it as A)\n`);
+    }
   } finally {
     await group.stopAll();
     execFileSync('git', ['-C', root, 'worktree', 'remove', '--force', other], { stdio: 'ignore' });
