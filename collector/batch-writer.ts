@@ -3,6 +3,10 @@
 // storage.batch_max_delay_ms after their first row, drops counted and logged once per
 // episode, flush(), shutdown() safe to call twice. Added: the disk spool.
 //
+// Rows are encoded as RowBinary when they are queued, straight into the Buffer of the
+// batch they will go in (row-binary.ts): no string per row is kept, and a batch is sent
+// as the bytes it was built in. Buffers are reused batch after batch.
+//
 // One batch is in flight at a time. When an insert fails for a reason that can pass
 // (ClickHouse down, timeout, too many parts…) the batch goes to the spool and the writer
 // switches to spooling: later batches are appended behind it (order is kept) and the
@@ -13,17 +17,26 @@
 // ReplacingMergeTree (same sorting key).
 
 import { systemClock, type Clock } from '../core/clock.ts';
-import { BatchEncoder, splitRows } from './batch-encoder.ts';
+import { splitRows } from './batch-encoder.ts';
 import { isRetryableInsertError } from './insert.ts';
-import type { BatchWriterOptions, InsertBatch, WriterLogger, WriterStats } from './writer-types.ts';
+import { RowBinaryBatch, splitRowBinary } from './row-binary.ts';
+import type { ExchangeRow } from './row.ts';
+import type { BatchFormat, BatchWriterOptions, InsertBatch, WriterLogger, WriterStats } from './writer-types.ts';
 
-export type { BatchWriterOptions, InsertBatch, WriterLogger, WriterStats };
+export type { BatchFormat, BatchWriterOptions, InsertBatch, WriterLogger, WriterStats };
+
+/** A batch Buffer grown larger than this by unusually large rows is let go once sent. */
+const keepBufferAtMost = 64 << 20;
 
 export class BatchWriter {
   readonly #o: BatchWriterOptions;
   readonly #clock: Clock;
-  readonly #encoder = new BatchEncoder();
-  #queue: string[] = [];
+  /** Where rows go as they come; cut when it holds maxBatchRows or when the delay is up. */
+  #open = new RowBinaryBatch();
+  /** Full batches waiting behind the one in flight (only while an insert is slow or ClickHouse is away). */
+  #full: RowBinaryBatch[] = [];
+  #spare: RowBinaryBatch | undefined;
+  #queued = 0;
   #queueSince = 0;
   #enqueued = 0;
   #handled = 0;
@@ -54,13 +67,16 @@ export class BatchWriter {
     }
   }
 
-  /** Queues one serialised row. Never throws; false when the row was dropped. */
-  enqueue(line: string): boolean {
+  /**
+   * Queues one row: false when it was dropped (queue full, shut down). Throws a RangeError
+   * naming the column, with nothing queued, when a value does not fit its column.
+   */
+  enqueue(row: ExchangeRow): boolean {
     if (this.#stopped) {
       this.#drop(1, 'shut_down');
       return false;
     }
-    if (this.#queue.length >= this.#o.maxQueueRows) {
+    if (this.#queued >= this.#o.maxQueueRows) {
       if (this.#droppingQueueFull === 0) {
         this.#o.logger.error({ code: 'COL_QUEUE_FULL', max_queue_rows: this.#o.maxQueueRows }, 'collector queue full: dropping records until it drains (see warmpath_collector_records_dropped_total)');
       }
@@ -72,17 +88,21 @@ export class BatchWriter {
       this.#o.logger.warn({ dropped: this.#droppingQueueFull }, 'collector queue accepting again');
       this.#droppingQueueFull = 0;
     }
-    if (this.#queue.length === 0) this.#queueSince = this.#clock.monotonic();
-    this.#queue.push(line);
+    this.#open.append(row);
+    if (this.#queued === 0) this.#queueSince = this.#clock.monotonic();
+    this.#queued += 1;
     this.#enqueued += 1;
-    if (this.#queue.length >= this.#o.maxBatchRows) this.#kick();
-    else this.#delayTimer ??= unref(setTimeout(() => this.#onDelay(), this.#o.maxDelayMs));
+    if (this.#open.rows >= this.#o.maxBatchRows) {
+      this.#full.push(this.#open);
+      this.#open = this.#freshBatch();
+      this.#kick();
+    } else this.#delayTimer ??= unref(setTimeout(() => this.#onDelay(), this.#o.maxDelayMs));
     return true;
   }
 
   /** Rows the queue can still take. */
   freeCapacity(): number {
-    return this.#stopped ? 0 : this.#o.maxQueueRows - this.#queue.length;
+    return this.#stopped ? 0 : this.#o.maxQueueRows - this.#queued;
   }
 
   /** Resolves once every row queued before the call is inserted, spooled or dropped. */
@@ -106,7 +126,7 @@ export class BatchWriter {
 
   stats(): WriterStats {
     return {
-      queued: this.#queue.length,
+      queued: this.#queued,
       inserted: this.#inserted,
       spooledRows: this.#o.spool.rows,
       spoolBytes: this.#o.spool.bytes,
@@ -153,7 +173,7 @@ export class BatchWriter {
       this.#kick();
       return;
     }
-    if (this.#queue.length > 0 && this.#delayTimer === undefined && !this.#stopped) {
+    if (this.#queued > 0 && this.#delayTimer === undefined && !this.#stopped) {
       const wait = Math.max(0, this.#o.maxDelayMs - (this.#clock.monotonic() - this.#queueSince));
       this.#delayTimer = unref(setTimeout(() => this.#onDelay(), wait));
     }
@@ -162,25 +182,44 @@ export class BatchWriter {
   async #work(): Promise<void> {
     if (this.#o.spool.segmentCount > 0 && this.#retryTimer === undefined && !this.#stopped) await this.#replay();
     for (;;) {
-      const n = this.#queue.length;
+      const n = this.#queued;
       const due = n >= this.#o.maxBatchRows || (n > 0 && (this.#handled < this.#forceUntil || this.#clock.monotonic() - this.#queueSince >= this.#o.maxDelayMs));
       if (!due) break;
-      const batch = this.#queue.length <= this.#o.maxBatchRows ? this.#queue : this.#queue.slice(0, this.#o.maxBatchRows);
-      this.#queue = batch === this.#queue ? [] : this.#queue.slice(batch.length);
+      const batch = this.#full.shift() ?? this.#cutOpen();
+      const rows = batch.rows;
+      this.#queued -= rows;
       this.#queueSince = this.#clock.monotonic();
-      await this.#store(this.#encoder.encode(batch), batch.length);
-      this.#handled += batch.length;
+      await this.#store(batch.bytes(), rows, 'RowBinary');
+      this.#recycle(batch);
+      this.#handled += rows;
       this.#resolveFlushes();
     }
     this.#resolveFlushes();
   }
 
-  async #store(payload: Buffer, rows: number): Promise<void> {
+  #cutOpen(): RowBinaryBatch {
+    const batch = this.#open;
+    this.#open = this.#freshBatch();
+    return batch;
+  }
+
+  #freshBatch(): RowBinaryBatch {
+    const spare = this.#spare;
+    this.#spare = undefined;
+    return spare ?? new RowBinaryBatch();
+  }
+
+  #recycle(batch: RowBinaryBatch): void {
+    batch.reset();
+    if (this.#spare === undefined && batch.capacity <= keepBufferAtMost) this.#spare = batch;
+  }
+
+  async #store(payload: Buffer, rows: number, format: BatchFormat): Promise<void> {
     if (this.#storageUp && this.#o.spool.segmentCount === 0) {
-      const outcome = await this.#tryInsert(payload, rows);
+      const outcome = await this.#tryInsert(payload, rows, format);
       if (outcome !== 'retry') return;
     }
-    await this.#spool(payload, rows);
+    await this.#spool(payload, rows, format);
   }
 
   /** Replays segments oldest first until the spool is empty or an insert fails. */
@@ -195,7 +234,7 @@ export class BatchWriter {
         await this.#o.spool.removeOldest(segment);
         continue;
       }
-      const outcome = await this.#tryInsert(payload, segment.rows);
+      const outcome = await this.#tryInsert(payload, segment.rows, segment.format);
       if (outcome === 'retry') return;
       await this.#o.spool.removeOldest(segment);
       if (outcome === 'inserted') this.#o.metrics.replayed(segment.rows);
@@ -210,10 +249,10 @@ export class BatchWriter {
    * rows stand alone: only they are kept aside and dropped. If ClickHouse goes away
    * half-way, the whole batch is retried later (the halves already in collapse: FINAL).
    */
-  async #tryInsert(payload: Buffer, rows: number): Promise<'inserted' | 'rejected' | 'retry'> {
+  async #tryInsert(payload: Buffer, rows: number, format: BatchFormat): Promise<'inserted' | 'rejected' | 'retry'> {
     const started = this.#clock.monotonic();
     try {
-      await this.#o.insert(payload, rows);
+      await this.#o.insert(payload, rows, format);
       this.#o.metrics.inserted(rows, this.#clock.monotonic() - started);
       this.#inserted += rows;
       return 'inserted';
@@ -225,24 +264,25 @@ export class BatchWriter {
         this.#scheduleRetry();
         return 'retry';
       }
-      if (rows > 1) {
-        const [head, headRows, tail, tailRows] = splitRows(payload, rows);
-        const first = await this.#tryInsert(head, headRows);
+      const halves = rows > 1 ? halve(payload, rows, format) : undefined;
+      if (halves !== undefined) {
+        const [head, headRows, tail, tailRows] = halves;
+        const first = await this.#tryInsert(head, headRows, format);
         if (first === 'retry') return 'retry';
-        const second = await this.#tryInsert(tail, tailRows);
+        const second = await this.#tryInsert(tail, tailRows, format);
         return second === 'retry' ? 'retry' : first === 'inserted' && second === 'inserted' ? 'inserted' : 'rejected';
       }
-      const kept = await this.#o.spool.keepRejected(payload, rows).catch(() => undefined);
+      const kept = await this.#o.spool.keepRejected(payload, rows, format).catch(() => undefined);
       this.#o.logger.error({ err, kept }, 'ClickHouse refused a row as invalid: dropped (kept aside when the spool had room)');
       this.#drop(rows, 'rejected_by_storage');
       return 'rejected';
     }
   }
 
-  async #spool(payload: Buffer, rows: number): Promise<void> {
+  async #spool(payload: Buffer, rows: number, format: BatchFormat): Promise<void> {
     let stored: boolean;
     try {
-      stored = await this.#o.spool.append(payload, rows);
+      stored = await this.#o.spool.append(payload, rows, format);
     } catch (err) {
       this.#o.logger.error({ err, rows }, 'cannot write the collector spool: batch dropped');
       this.#drop(rows, 'spool_error');
@@ -288,6 +328,15 @@ export class BatchWriter {
       w.resolve();
       return false;
     });
+  }
+}
+
+/** A refused batch in two, or undefined when its bytes do not hold the rows it claims (kept aside whole). */
+function halve(payload: Buffer, rows: number, format: BatchFormat): ReturnType<typeof splitRows> | undefined {
+  try {
+    return format === 'RowBinary' ? splitRowBinary(payload, rows) : splitRows(payload, rows);
+  } catch {
+    return undefined;
   }
 }
 

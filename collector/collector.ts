@@ -9,7 +9,7 @@ import type { Clock } from '../core/clock.ts';
 import type { WorkloadConfig, WorkloadStorage } from '../schemas/index.ts';
 import { BatchWriter, type InsertBatch, type WriterLogger, type WriterStats } from './batch-writer.ts';
 import { registerIngestRoute } from './ingest.ts';
-import { clickHouseInsert } from './insert.ts';
+import { checkExchangeTable, clickHouseInsert } from './insert.ts';
 import { createCollectorMetrics, noopCollectorMetrics } from './metrics.ts';
 import { createCollectorSink, type CollectorSink } from './sink.ts';
 import { Spool } from './spool.ts';
@@ -49,11 +49,12 @@ export interface Collector {
 export const exchangesTable = 'exchanges';
 
 export async function startCollector(options: CollectorOptions): Promise<Collector> {
+  await checkExchangeTable(options.client, options.database, exchangesTable);
   const spool = await Spool.open(options.spoolDir, options.spoolMaxBytes);
   let writer: BatchWriter | undefined;
   const gauges = { queuedRows: () => writer?.stats().queued ?? 0, spoolBytes: () => spool.bytes };
   const metrics = options.meter === undefined ? noopCollectorMetrics : createCollectorMetrics(options.meter, gauges);
-  const insert = clickHouseInsert(options.client, `${options.database}.${exchangesTable}`);
+  const insert = clickHouseInsert(options.client, `${options.database}.${exchangesTable}`, options.spoolDir);
   writer = new BatchWriter({
     insert: options.wrapInsert === undefined ? insert : options.wrapInsert(insert),
     spool,

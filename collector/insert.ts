@@ -1,7 +1,9 @@
-// How a batch reaches ClickHouse: one `INSERT … FORMAT JSONCompactEachRow` of rows
-// serialised once, when the record was taken; no object is built or stringified a second
-// time (facts.md: JSON serialisation is the bottleneck). The batch is UTF-8 bytes
-// (batch-encoder.ts) handed over as they are (core/clickhouse.ts bytesInsert).
+// How a batch reaches ClickHouse: one insert of RowBinary rows encoded once, when the
+// record was taken (row-binary.ts), handed over as the bytes they were built in
+// (core/clickhouse.ts bytesInsert): on a server, `INSERT … FORMAT RowBinary` with the
+// bytes as the body; on the embedded engine, whose raw insert takes text formats only,
+// `INSERT … SELECT FROM file()` of the bytes written to a file in the spool folder.
+// Segments spooled by versions before RowBinary are JSONCompactEachRow lines, inserted as such.
 //
 // optimize_on_insert = 0: the ReplacingMergeTree need not collapse each inserted block on
 // the way in (a batch never holds one record twice; merges and FINAL collapse replays).
@@ -10,8 +12,10 @@
 
 import type { ClickHouseClient } from '@clickhouse/client';
 import { bytesInsert } from '../core/clickhouse.ts';
-import type { InsertBatch } from './writer-types.ts';
+import { WarmpathError } from '../core/errors.ts';
+import { exchangeColumnTypes, exchangeStructure } from './row-binary.ts';
 import { exchangeColumns } from './row.ts';
+import type { InsertBatch } from './writer-types.ts';
 
 /** ClickHouse error codes that mean the data itself is wrong: retrying cannot help. */
 const invalidDataCodes = new Set([
@@ -19,6 +23,7 @@ const invalidDataCodes = new Set([
   '26', // CANNOT_PARSE_QUOTED_STRING
   '27', // CANNOT_PARSE_INPUT_ASSERTION_FAILED
   '32', // ATTEMPT_TO_READ_AFTER_EOF
+  '33', // CANNOT_READ_ALL_DATA (RowBinary shorter than its rows)
   '38', // CANNOT_PARSE_DATE
   '41', // CANNOT_PARSE_DATETIME
   '53', // TYPE_MISMATCH
@@ -30,6 +35,7 @@ const invalidDataCodes = new Set([
   '321', // VALUE_IS_OUT_OF_RANGE_OF_DATA_TYPE
   '349', // CANNOT_INSERT_NULL_IN_ORDINARY_COLUMN
   '467', // CANNOT_PARSE_BOOL
+  '469', // VIOLATED_CONSTRAINT
 ]);
 
 /**
@@ -43,7 +49,35 @@ export function isRetryableInsertError(err: unknown): boolean {
   return !(typeof clickhouseCode === 'number' && invalidDataCodes.has(String(clickhouseCode)));
 }
 
-/** The insert the writer uses: `table` is database-qualified. */
-export function clickHouseInsert(client: ClickHouseClient, table: string): InsertBatch {
-  return bytesInsert(client, table, { format: 'JSONCompactEachRow', columns: exchangeColumns, settings: { optimize_on_insert: 0 } });
+const insertSettings = { optimize_on_insert: 0 };
+
+/**
+ * The insert the writer uses: `table` is database-qualified; `fileDir` is where the
+ * embedded engine's batch files are written (and removed once inserted).
+ */
+export function clickHouseInsert(client: ClickHouseClient, table: string, fileDir: string): InsertBatch {
+  const rowBinary = bytesInsert(client, table, { format: 'RowBinary', columns: exchangeColumns, structure: exchangeStructure, fileDir, settings: insertSettings });
+  const jsonLines = bytesInsert(client, table, { format: 'JSONCompactEachRow', columns: exchangeColumns, settings: insertSettings });
+  return (payload, _rows, format) => (format === 'RowBinary' ? rowBinary(payload) : jsonLines(payload));
+}
+
+/**
+ * A RowBinary row does not say which column a value fills: the table's columns must have
+ * the types the encoder writes, or the rows would be refused (or worse, misread). Checked
+ * once when the collector starts; throws STO_SCHEMA_MISMATCH naming each column that differs.
+ */
+export async function checkExchangeTable(client: ClickHouseClient, database: string, table: string): Promise<void> {
+  const result = await client.query({
+    query: 'SELECT name, type FROM system.columns WHERE database = {database:String} AND table = {table:String}',
+    query_params: { database, table },
+    format: 'JSONEachRow',
+  });
+  const types = new Map((await result.json<{ name: string; type: string }>()).map((c) => [c.name, c.type]));
+  const wrong = exchangeColumns.flatMap((name) => {
+    const type = types.get(name);
+    const want = exchangeColumnTypes[name];
+    if (type === want) return [];
+    return [type === undefined ? `${name} is missing (want ${want})` : `${name} is ${type} (want ${want})`];
+  });
+  if (wrong.length > 0) throw new WarmpathError('STO_SCHEMA_MISMATCH', `${database}.${table}: ${wrong.join('; ')}`);
 }

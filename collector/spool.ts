@@ -1,19 +1,27 @@
 // The on-disk spool: batches ClickHouse did not take, kept in order until it does.
-// One file per batch, `<seq>-<rows>.ndjson`, written to a temporary name and renamed, so
-// a crash mid-write leaves no half segment. The spool is bounded (storage.spool_max_mb,
+// One file per batch, `<seq>-<rows>.rowbinary` (`.ndjson` for the JSON rows of versions
+// before RowBinary, still replayed), written to a temporary name and renamed, so a crash
+// mid-write leaves no half segment. The spool is bounded (storage.spool_max_mb,
 // rejected batches included); a batch that does not fit is refused and the caller counts
 // it dropped. One process per spool_dir.
 
 import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { BatchFormat } from './writer-types.ts';
 
 export interface SpoolSegment {
   readonly name: string;
   readonly rows: number;
   readonly bytes: number;
+  readonly format: BatchFormat;
 }
 
-const segmentName = /^(\d{16})-(\d+)\.ndjson$/;
+const segmentName = /^(\d{16})-(\d+)\.(rowbinary|ndjson)$/;
+const extensions: Readonly<Record<BatchFormat, string>> = { RowBinary: 'rowbinary', JSONCompactEachRow: 'ndjson' };
+
+function formatOf(extension: string): BatchFormat {
+  return extension === 'ndjson' ? 'JSONCompactEachRow' : 'RowBinary';
+}
 
 export class Spool {
   readonly directory: string;
@@ -44,7 +52,7 @@ export class Spool {
       const m = segmentName.exec(file);
       if (m === null) continue;
       const size = (await stat(join(directory, file))).size;
-      segments.push({ name: file, rows: Number(m[2]), bytes: size });
+      segments.push({ name: file, rows: Number(m[2]), bytes: size, format: formatOf(m[3] as string) });
       bytes += size;
       seq = Math.max(seq, Number(m[1]));
     }
@@ -79,16 +87,16 @@ export class Spool {
   }
 
   /** Appends a batch; false (nothing written) when it would exceed the bound. */
-  async append(payload: Buffer, rows: number): Promise<boolean> {
-    const written = await this.#write(this.directory, payload, rows);
+  async append(payload: Buffer, rows: number, format: BatchFormat): Promise<boolean> {
+    const written = await this.#write(this.directory, payload, rows, format);
     if (written === undefined) return false;
     this.#segments.push(written);
     return true;
   }
 
-  /** Keeps a batch ClickHouse refused as invalid, for an operator to inspect. */
-  async keepRejected(payload: Buffer, rows: number): Promise<string | undefined> {
-    const written = await this.#write(join(this.directory, 'rejected'), payload, rows);
+  /** Keeps a batch ClickHouse refused as invalid, for an operator to inspect (README: "the spool"). */
+  async keepRejected(payload: Buffer, rows: number, format: BatchFormat): Promise<string | undefined> {
+    const written = await this.#write(join(this.directory, 'rejected'), payload, rows, format);
     return written === undefined ? undefined : join(this.directory, 'rejected', written.name);
   }
 
@@ -104,12 +112,12 @@ export class Spool {
     await rm(join(this.directory, segment.name), { force: true });
   }
 
-  async #write(directory: string, payload: Buffer, rows: number): Promise<SpoolSegment | undefined> {
+  async #write(directory: string, payload: Buffer, rows: number, format: BatchFormat): Promise<SpoolSegment | undefined> {
     const bytes = payload.length;
     if (this.#bytes + bytes > this.maxBytes) return undefined;
     this.#bytes += bytes;
     this.#seq += 1;
-    const name = `${String(this.#seq).padStart(16, '0')}-${rows}.ndjson`;
+    const name = `${String(this.#seq).padStart(16, '0')}-${rows}.${extensions[format]}`;
     const temporary = join(directory, `${name}.tmp`);
     try {
       const file = await open(temporary, 'w');
@@ -125,6 +133,6 @@ export class Spool {
       await rm(temporary, { force: true });
       throw err;
     }
-    return { name, rows, bytes };
+    return { name, rows, bytes, format };
   }
 }

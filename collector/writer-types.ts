@@ -5,10 +5,16 @@ import type { CollectorMetrics } from './metrics.ts';
 import type { Spool } from './spool.ts';
 
 /**
- * Inserts one batch of pre-serialised rows: UTF-8, one per line, no trailing newline. The
- * payload may be a view of a Buffer the writer reuses: done with it when the promise settles.
+ * How a batch's rows are encoded: RowBinary (row-binary.ts) for every batch the writer
+ * builds; JSONCompactEachRow lines only in spool segments an earlier version left.
  */
-export type InsertBatch = (payload: Buffer, rows: number) => Promise<void>;
+export type BatchFormat = 'RowBinary' | 'JSONCompactEachRow';
+
+/**
+ * Inserts one batch of encoded rows. The payload may be a view of a Buffer the writer
+ * reuses: done with it when the promise settles.
+ */
+export type InsertBatch = (payload: Buffer, rows: number, format: BatchFormat) => Promise<void>;
 
 export interface WriterLogger {
   info(obj: object, msg: string): void;

@@ -27,6 +27,7 @@ export const errorCodes = {
   COL_SPOOL_FULL: { status: 507, type: 'server_error', message: 'collector spool is full' },
   COL_STORAGE_UNAVAILABLE: { status: 503, type: 'server_error', message: 'ClickHouse is unavailable' },
   STO_MIGRATION_FAILED: { status: 500, type: 'server_error', message: 'ClickHouse migration failed' },
+  STO_SCHEMA_MISMATCH: { status: 500, type: 'server_error', message: "ClickHouse table does not have the columns warmpath writes" },
   INTERNAL: { status: 500, type: 'server_error', message: 'internal error' },
 } as const satisfies Record<string, { status: number; type: string; message: string }>;
 

@@ -3,11 +3,11 @@
 // embedded engine; only its insert is wrapped so that it fails on demand.
 
 import assert from 'node:assert/strict';
-import { readdirSync } from 'node:fs';
+import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { syntheticRecord, type InsertBatch } from '../collector/index.ts';
-import { rows } from './helpers/clickhouse.ts';
+import { serializeRow, syntheticRecord, toExchangeRow, type InsertBatch } from '../collector/index.ts';
+import { rows, tempDir } from './helpers/clickhouse.ts';
 import { testCollector, type TestCollector } from './helpers/collector.ts';
 
 const refused = () => Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:8123'), { code: 'ECONNREFUSED' });
@@ -15,12 +15,12 @@ const refused = () => Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:81
 /** The real insert, failing while `down` is set; `ambiguous` inserts then reports a timeout. */
 function flakyStorage() {
   const state = { down: false, ambiguous: false, failures: 0 };
-  const wrap = (insert: InsertBatch): InsertBatch => async (payload, n) => {
+  const wrap = (insert: InsertBatch): InsertBatch => async (payload, n, format) => {
     if (state.down) {
       state.failures += 1;
       throw refused();
     }
-    await insert(payload, n);
+    await insert(payload, n, format);
     if (state.ambiguous) {
       state.failures += 1;
       throw Object.assign(new Error('Timeout error.'), { code: 'ETIMEDOUT' });
@@ -66,7 +66,7 @@ describe('ClickHouse fails for a while, then recovers', () => {
     await c.flush();
     assert.ok(c.stats().spooledRows >= 900, `spooled while down: ${JSON.stringify(c.stats())}`);
     assert.equal(c.stats().storageUp, false);
-    assert.ok(readdirSync(c.spoolDir).some((f) => f.endsWith('.ndjson')), 'segments on disk');
+    assert.ok(readdirSync(c.spoolDir).some((f) => f.endsWith('.rowbinary')), 'segments on disk');
     flaky.state.down = false;
     for (let i = 0; i < 5; i += 1) await send(100);
     await drained(c);
@@ -104,24 +104,53 @@ describe('restart with a spool on disk', () => {
     for (const r of records(450, 50)) second.sink.write(r);
     await drained(second);
     assert.deepEqual(await counts(second), { final: 500, unique: 500, raw: 500 });
-    assert.equal(readdirSync(first.spoolDir).filter((f) => f.endsWith('.ndjson')).length, 0, 'spool emptied');
+    assert.equal(readdirSync(first.spoolDir).filter((f) => f.endsWith('.rowbinary')).length, 0, 'spool emptied');
     await second.shutdown();
+  });
+
+  test('segments of JSON lines spooled by a version before RowBinary are replayed as such, in order', async () => {
+    const spoolDir = tempDir('spool-legacy');
+    const storage = { content: 'none', retention_days: 30 } as const;
+    const legacy = (from: number, n: number) => records(from, n).map((r) => serializeRow(toExchangeRow(r, storage))).join('\n');
+    writeFileSync(join(spoolDir, '0000000000000001-40.ndjson'), legacy(0, 40));
+    writeFileSync(join(spoolDir, '0000000000000002-60.ndjson'), legacy(40, 60));
+    const c = await testCollector('wp_legacy_spool', { spoolDir, batchMaxRows: 100 });
+    assert.equal(c.stats().spooledRows, 100, 'the old segments are indexed');
+    for (const r of records(100, 50)) c.sink.write(r);
+    await drained(c);
+    assert.deepEqual(await counts(c), { final: 150, unique: 150, raw: 150 });
+    assert.deepEqual(readdirSync(spoolDir).filter((f) => /\.(ndjson|rowbinary)$/.test(f)), [], 'spool emptied');
+    await c.shutdown();
   });
 });
 
 describe('rows ClickHouse refuses as invalid', () => {
   test('are isolated by halving the batch: only they are dropped (and kept aside), the rest land', async () => {
-    // The real engine refuses the row: its status column is made non-numeric on the way in.
-    const poison = (insert: InsertBatch): InsertBatch => (payload, n) =>
-      insert(Buffer.from(payload.toString('utf8').replace(/^(\["poison-\d+"(?:,[^,]*){13}),200,/gm, '$1,"two hundred",')), n);
-    const c = await testCollector('wp_poison', { wrapInsert: poison, batchMaxRows: 1000 });
+    // The real engine refuses the rows: a constraint of the table they break.
+    const c = await testCollector('wp_poison', { batchMaxRows: 1000 });
+    await c.store.client.command({ query: `ALTER TABLE ${c.store.database}.exchanges ADD CONSTRAINT no_poison CHECK NOT startsWith(record_id, 'poison-')` });
     const batch = records(0, 500).map((r, i) => (i === 123 || i === 400 ? { ...r, record_id: `poison-${i}` } : r));
     for (const r of batch) c.sink.write(r);
     await c.flush();
     assert.deepEqual(await counts(c), { final: 498, unique: 498, raw: 498 });
     assert.equal(c.stats().dropped, 2);
-    assert.equal(readdirSync(join(c.spoolDir, 'rejected')).length, 2, 'each refused row kept aside');
+    assert.deepEqual(readdirSync(join(c.spoolDir, 'rejected')).map((f) => f.replace(/^\d+/, 'N')), ['N-1.rowbinary', 'N-1.rowbinary'], 'each refused row kept aside');
     assert.equal(c.stats().storageUp, true);
+    await c.shutdown();
+  });
+
+  test('are isolated the same way in a batch replayed from the spool', async () => {
+    const flaky = flakyStorage();
+    flaky.state.down = true;
+    const c = await testCollector('wp_poison_replay', { wrapInsert: flaky.wrap, batchMaxRows: 1000 });
+    await c.store.client.command({ query: `ALTER TABLE ${c.store.database}.exchanges ADD CONSTRAINT no_poison CHECK NOT startsWith(record_id, 'poison-')` });
+    for (const r of records(0, 300).map((r, i) => (i === 7 ? { ...r, record_id: `poison-${i}` } : r))) c.sink.write(r);
+    await c.flush();
+    assert.equal(c.stats().spooledRows, 300);
+    flaky.state.down = false;
+    await drained(c);
+    assert.deepEqual(await counts(c), { final: 299, unique: 299, raw: 299 });
+    assert.equal(c.stats().dropped, 1);
     await c.shutdown();
   });
 });
@@ -154,9 +183,9 @@ describe('bounds', () => {
     const errors: string[] = [];
     const logger = { info: () => {}, warn: () => {}, error: (_o: object, msg: string) => void errors.push(msg) };
     const c = await testCollector('wp_queue_full', {
-      wrapInsert: (insert) => async (payload, n) => {
+      wrapInsert: (insert) => async (payload, n, format) => {
         await gate;
-        await insert(payload, n);
+        await insert(payload, n, format);
       },
       batchMaxRows: 50,
       queueMaxRows: 100,
