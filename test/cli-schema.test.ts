@@ -3,31 +3,13 @@
 // writing rows ClickHouse would refuse or misread.
 
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { stringify } from 'yaml';
 import { openClickHouse } from '../core/index.ts';
-import { tempDir } from './helpers/clickhouse.ts';
-import { route } from './helpers/warmpath.ts';
-
-const cli = new URL('../bin/warmpath.ts', import.meta.url).pathname;
-const run = (args: string[]) => spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', timeout: 20_000 });
+import { runCli as run, writeCliConfig } from './helpers/cli.ts';
 
 test('collector on a table whose column types were altered: exit 1 with STO_SCHEMA_MISMATCH naming the column', async () => {
-  const dir = tempDir('cli-schema');
-  const file = join(dir, 'warmpath.yaml');
-  writeFileSync(
-    file,
-    stringify({
-      server: { listen: '127.0.0.1:0', admin_listen: '127.0.0.1:0' },
-      telemetry: { log_level: 'silent' },
-      providers: { sim: { kind: 'simulated' } },
-      routes: { a: route('sim', 'm') },
-      workloads: { support: { primary: 'a' } },
-    }),
-  );
+  const { file, dir } = writeCliConfig();
   const migrated = run(['migrate', '--config', file]);
   assert.equal(migrated.status, 0, migrated.stderr);
   const store = await openClickHouse({ clickhouse: `embedded:${join(dir, 'data')}`, database: 'warmpath', cluster: undefined, spool_dir: '', spool_max_mb: 1, batch_max_rows: 1, batch_max_delay_ms: 1, queue_max_rows: 1 });

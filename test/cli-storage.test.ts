@@ -2,35 +2,13 @@
 // on SIGTERM), and `warmpath router` refusing to start without a collector URL.
 
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { stringify } from 'yaml';
 import { openClickHouse } from '../core/index.ts';
 import { syntheticRecord } from '../collector/index.ts';
-import { rows, tempDir } from './helpers/clickhouse.ts';
-import { route } from './helpers/warmpath.ts';
-
-const cli = new URL('../bin/warmpath.ts', import.meta.url).pathname;
-const run = (args: string[]) => spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', timeout: 20_000 });
-
-function writeConfig(extra: Record<string, unknown> = {}): { file: string; dir: string } {
-  const dir = tempDir('cli');
-  const file = join(dir, 'warmpath.yaml');
-  writeFileSync(
-    file,
-    stringify({
-      server: { listen: '127.0.0.1:0', admin_listen: '127.0.0.1:0' },
-      telemetry: { log_level: 'silent' },
-      providers: { sim: { kind: 'simulated' } },
-      routes: { a: route('sim', 'm') },
-      workloads: { support: { primary: 'a' } },
-      ...extra,
-    }),
-  );
-  return { file, dir };
-}
+import { rows } from './helpers/clickhouse.ts';
+import { cliPath as cli, runCli as run, writeCliConfig as writeConfig } from './helpers/cli.ts';
 
 test('--help lists the storage verbs', () => {
   const r = run(['--help']);
