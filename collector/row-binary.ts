@@ -4,16 +4,15 @@
 // tenth looks), and encoding them costs the router no more than JSON.stringify.
 //
 // A binary row does not say which column a value fills, so the types below must be the
-// table's: checkExchangeTable compares them with system.columns when the collector
-// starts (core/migrations create the table with exactly these).
+// table's: checkExchangeTable (insert.ts) compares them with system.columns when the
+// collector starts (schemas/migrations/001_exchanges.sql creates exactly these).
 //
 // Strings: LEB128 byte length, then UTF-8. Bool: one byte. Integers and Float64: little
 // endian. DateTime64(3): Int64 milliseconds. Nullable: a byte (1 = NULL), then the value
 // when there is one. Array: LEB128 count, then the values.
 
-import type { ExchangeRow } from './row.ts';
-import { exchangeColumns } from './row.ts';
 import { parseClickHouseTime } from '../core/clickhouse-time.ts';
+import { exchangeColumns, type ExchangeRow } from './row.ts';
 
 /** Each column's type as system.columns names it, in exchangeColumns order. */
 export const exchangeColumnTypes: Readonly<Record<keyof ExchangeRow, string>> = {
