@@ -18,10 +18,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { BatchEncoder } from '../collector/batch-encoder.ts';
-import { RowBinaryBatch, exchangeStructure } from '../collector/row-binary.ts';
-import { exchangeColumns, serializeRow, toExchangeRow, type ExchangeRow } from '../collector/row.ts';
+import { clickHouseInsert } from '../collector/insert.ts';
+import { RowBinaryBatch } from '../collector/row-binary.ts';
+import { serializeRow, toExchangeRow, type ExchangeRow } from '../collector/row.ts';
 import { syntheticRecord } from '../collector/synthetic.ts';
-import { bytesInsert, openClickHouse, type BytesInsert } from '../core/clickhouse.ts';
+import type { InsertBatch } from '../collector/writer-types.ts';
+import { openClickHouse } from '../core/clickhouse.ts';
 import { configDefaults } from '../core/config.ts';
 import { migrate } from '../core/migrate.ts';
 import type { ContentMode } from '../schemas/index.ts';
@@ -40,8 +42,6 @@ interface Variant {
   /** Rows as JSONCompactEachRow lines through chDB's raw insert: the collector before the tenth look. */
   readonly jsonLines?: boolean;
 }
-
-const collectorSettings = { optimize_on_insert: 0 };
 
 const variants: readonly Variant[] = [
   { name: 'as-shipped', what: 'the collector as it is: RowBinary in a file; the migrations as they are (ZSTD(3) content, two bloom filters, a minmax index)' },
@@ -106,7 +106,7 @@ async function main(): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), 'warmpath-engine-insert-'));
   const store = await openClickHouse({ ...configDefaults.storage, cluster: undefined, clickhouse: `embedded:${join(work, 'clickhouse')}` });
   try {
-    const inserts = new Map<string, BytesInsert>();
+    const inserts = new Map<string, InsertBatch>();
     for (const [i, variant] of chosen.entries()) {
       const database = `engine_insert_${i}`;
       await migrate(store.client, { database, cluster: undefined });
@@ -116,13 +116,7 @@ async function main(): Promise<void> {
         table = `${database}.exchanges_parse_only`;
         await store.client.command({ query: `CREATE TABLE ${table} ENGINE = Null AS SELECT * FROM ${database}.exchanges WHERE 0` });
       }
-      const settings = { ...collectorSettings, ...variant.settings };
-      inserts.set(
-        variant.name,
-        variant.jsonLines === true
-          ? bytesInsert(store.client, table, { format: 'JSONCompactEachRow', columns: exchangeColumns, settings })
-          : bytesInsert(store.client, table, { format: 'RowBinary', columns: exchangeColumns, structure: exchangeStructure, fileDir: work, settings }),
-      );
+      inserts.set(variant.name, clickHouseInsert(store.client, table, work, variant.settings));
     }
 
     const perRow = new Map<string, number[]>(chosen.map((v) => [v.name, []]));
@@ -149,10 +143,11 @@ async function main(): Promise<void> {
           return Buffer.from(encoded);
         });
         encodeMs.get(variant.name)?.push((encoding * 1000) / (batches * rows));
-        const insert = inserts.get(variant.name) as BytesInsert;
+        const insert = inserts.get(variant.name) as InsertBatch;
+        const format = variant.jsonLines === true ? 'JSONCompactEachRow' : 'RowBinary';
         const before = engineCpuMs();
         for (const body of bodies) {
-          await insert(body);
+          await insert(body, rows, format);
           await pause(100);
         }
         await pause(3000);

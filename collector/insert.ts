@@ -53,11 +53,13 @@ const insertSettings = { optimize_on_insert: 0 };
 
 /**
  * The insert the writer uses: `table` is database-qualified; `fileDir` is where the
- * embedded engine's batch files are written (and removed once inserted).
+ * embedded engine's batch files are written (and removed once inserted). `extraSettings`
+ * ride along with the collector's own (bench:engine's variants).
  */
-export function clickHouseInsert(client: ClickHouseClient, table: string, fileDir: string): InsertBatch {
-  const rowBinary = bytesInsert(client, table, { format: 'RowBinary', columns: exchangeColumns, structure: exchangeStructure, fileDir, settings: insertSettings });
-  const jsonLines = bytesInsert(client, table, { format: 'JSONCompactEachRow', columns: exchangeColumns, settings: insertSettings });
+export function clickHouseInsert(client: ClickHouseClient, table: string, fileDir: string, extraSettings: Readonly<Record<string, number>> = {}): InsertBatch {
+  const settings = { ...insertSettings, ...extraSettings };
+  const rowBinary = bytesInsert(client, table, { format: 'RowBinary', columns: exchangeColumns, structure: exchangeStructure, fileDir, settings });
+  const jsonLines = bytesInsert(client, table, { format: 'JSONCompactEachRow', columns: exchangeColumns, settings });
   return (payload, _rows, format) => (format === 'RowBinary' ? rowBinary(payload) : jsonLines(payload));
 }
 
