@@ -4,8 +4,11 @@
 // target's CPU goes (event loop, GC helpers, the embedded engine's threads), which the
 // throughput ratio alone cannot. With --perf DIR both run with --perf-basic-prof and
 // `perf record -e cpu-clock -g` samples each for 6 s of its run (BENCHMARKS.md, fourth look).
+// With --rate N the load is the overhead scenario's open loop at N req/s instead: a proxy
+// that is not saturated pays per request for every wake-up and every periodic task, which
+// the closed loop spreads over many requests (eleventh look).
 //
-//   npm run build && node dist/bench/cpu-per-request.js [--rounds 2] [--seconds 8] [--perf DIR]
+//   npm run build && node dist/bench/cpu-per-request.js [--rounds 2] [--seconds 8] [--rate 1000] [--perf DIR]
 
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -29,9 +32,19 @@ function perfRecord(pid: number, file: string): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { rounds: { type: 'string', default: '2' }, seconds: { type: 'string', default: '8' }, perf: { type: 'string' } } });
+  const { values } = parseArgs({
+    options: { rounds: { type: 'string', default: '2' }, seconds: { type: 'string', default: '8' }, rate: { type: 'string' }, perf: { type: 'string' } },
+  });
   const rounds = Number(values.rounds);
   const seconds = Number(values.seconds);
+  const rate = values.rate === undefined ? undefined : Number(values.rate);
+  if (rate !== undefined && !(rate > 0)) throw new Error(`--rate: want requests per second above 0, got ${values.rate}`);
+  const load = (target: Target, durationS: number) => ({
+    ...requestFor(target, false),
+    ...(rate === undefined ? { connections: 50 } : { rate, connections: 256, timeoutMs: 10_000 }),
+    warmupS: 0,
+    durationS,
+  });
   const perfDir = values.perf === undefined ? undefined : resolve(values.perf);
   if (perfDir !== undefined) mkdirSync(perfDir, { recursive: true });
   const nodeArgs = perfDir === undefined ? [] : ['--perf-basic-prof'];
@@ -44,7 +57,7 @@ async function main(): Promise<void> {
       await startWarmpath(group, { name: 'warmpath', dataDir: join(work, 'data'), configDir: work, workloads: { bench: upstream }, secondaries: [], shadowSampleRate: 0, nodeArgs }, 'bench'),
     ];
     // A fresh process spends its first seconds compiling: warm both up, unmeasured.
-    for (const target of targets) await runLoad(group, target, { ...requestFor(target, false), connections: 50, warmupS: 0, durationS: 3 });
+    for (const target of targets) await runLoad(group, target, load(target, 3));
     for (let round = 1; round <= rounds; round++) {
       for (const target of targets) {
         const pid = target.child?.pid as number;
@@ -53,11 +66,11 @@ async function main(): Promise<void> {
         const started = Date.now();
         const perf = perfFile === undefined ? undefined : perfRecord(pid, perfFile);
         // No warm-up of its own (both were warmed above): CPU and requests cover one window.
-        const load = await runLoad(group, target, { ...requestFor(target, false), connections: 50, warmupS: 0, durationS: seconds });
+        const result = await runLoad(group, target, load(target, seconds));
         await perf;
         const after = threadCpuMs(pid);
         const wallMs = Date.now() - started;
-        const requests = load.achievedRps * (wallMs / 1000);
+        const requests = result.achievedRps * (wallMs / 1000);
         const parts = [...after]
           .map(([name, ms]) => ({ name, ms: ms - (before.get(name) ?? 0) }))
           .filter((t) => t.ms > 0)
@@ -65,7 +78,7 @@ async function main(): Promise<void> {
         const total = parts.reduce((n, t) => n + t.ms, 0);
         const describe = (t: { name: string; ms: number }): string => `${t.name} ${((t.ms / wallMs) * 100).toFixed(0)}% ${((t.ms * 1000) / requests).toFixed(0)} µs`;
         process.stdout.write(
-          `round ${round} ${target.name.padEnd(10)} ${Math.round(load.achievedRps).toLocaleString('en-US').padStart(7)} req/s (${load.generator})  ` +
+          `round ${round} ${target.name.padEnd(10)} ${Math.round(result.achievedRps).toLocaleString('en-US').padStart(7)} req/s (${result.kind === 'open' ? `open loop, p50 ${result.latencyMs.p50.toFixed(2)} ms` : result.generator})  ` +
             `all threads ${((total * 1000) / requests).toFixed(0)} µs/req: ${parts.slice(0, 6).map(describe).join(', ')}` +
             `${perfFile === undefined ? '' : `  perf: ${perfFile}`}\n`,
         );
