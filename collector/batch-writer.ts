@@ -36,7 +36,6 @@ export class BatchWriter {
   /** Full batches waiting behind the one in flight (only while an insert is slow or ClickHouse is away). */
   #full: RowBinaryBatch[] = [];
   #spare: RowBinaryBatch | undefined;
-  #queued = 0;
   #queueSince = 0;
   #enqueued = 0;
   #handled = 0;
@@ -76,7 +75,8 @@ export class BatchWriter {
       this.#drop(1, 'shut_down');
       return false;
     }
-    if (this.#queued >= this.#o.maxQueueRows) {
+    const queued = this.#queuedRows();
+    if (queued >= this.#o.maxQueueRows) {
       if (this.#droppingQueueFull === 0) {
         this.#o.logger.error({ code: 'COL_QUEUE_FULL', max_queue_rows: this.#o.maxQueueRows }, 'collector queue full: dropping records until it drains (see warmpath_collector_records_dropped_total)');
       }
@@ -89,8 +89,7 @@ export class BatchWriter {
       this.#droppingQueueFull = 0;
     }
     this.#open.append(row);
-    if (this.#queued === 0) this.#queueSince = this.#clock.monotonic();
-    this.#queued += 1;
+    if (queued === 0) this.#queueSince = this.#clock.monotonic();
     this.#enqueued += 1;
     if (this.#open.rows >= this.#o.maxBatchRows) {
       this.#full.push(this.#open);
@@ -102,7 +101,7 @@ export class BatchWriter {
 
   /** Rows the queue can still take. */
   freeCapacity(): number {
-    return this.#stopped ? 0 : this.#o.maxQueueRows - this.#queued;
+    return this.#stopped ? 0 : this.#o.maxQueueRows - this.#queuedRows();
   }
 
   /** Resolves once every row queued before the call is inserted, spooled or dropped. */
@@ -126,7 +125,7 @@ export class BatchWriter {
 
   stats(): WriterStats {
     return {
-      queued: this.#queued,
+      queued: this.#queuedRows(),
       inserted: this.#inserted,
       spooledRows: this.#o.spool.rows,
       spoolBytes: this.#o.spool.bytes,
@@ -173,7 +172,7 @@ export class BatchWriter {
       this.#kick();
       return;
     }
-    if (this.#queued > 0 && this.#delayTimer === undefined && !this.#stopped) {
+    if (this.#queuedRows() > 0 && this.#delayTimer === undefined && !this.#stopped) {
       const wait = Math.max(0, this.#o.maxDelayMs - (this.#clock.monotonic() - this.#queueSince));
       this.#delayTimer = unref(setTimeout(() => this.#onDelay(), wait));
     }
@@ -182,12 +181,11 @@ export class BatchWriter {
   async #work(): Promise<void> {
     if (this.#o.spool.segmentCount > 0 && this.#retryTimer === undefined && !this.#stopped) await this.#replay();
     for (;;) {
-      const n = this.#queued;
+      const n = this.#queuedRows();
       const due = n >= this.#o.maxBatchRows || (n > 0 && (this.#handled < this.#forceUntil || this.#clock.monotonic() - this.#queueSince >= this.#o.maxDelayMs));
       if (!due) break;
       const batch = this.#full.shift() ?? this.#cutOpen();
       const rows = batch.rows;
-      this.#queued -= rows;
       this.#queueSince = this.#clock.monotonic();
       await this.#store(batch.bytes(), rows, 'RowBinary');
       this.#recycle(batch);
@@ -195,6 +193,13 @@ export class BatchWriter {
       this.#resolveFlushes();
     }
     this.#resolveFlushes();
+  }
+
+  /** Rows waiting for an insert: the open batch's and the full ones' (at most maxQueueRows / maxBatchRows of them). */
+  #queuedRows(): number {
+    let rows = this.#open.rows;
+    for (const batch of this.#full) rows += batch.rows;
+    return rows;
   }
 
   #cutOpen(): RowBinaryBatch {

@@ -125,7 +125,7 @@ function fileInsert(client: ClickHouseClient, table: string, options: BytesInser
 }
 
 /** A ClickHouse string literal. */
-function sqlString(text: string): string {
+export function sqlString(text: string): string {
   return `'${text.replaceAll('\\', '\\\\').replaceAll("'", "\\'")}'`;
 }
 

@@ -16,7 +16,7 @@ export type { SummedCounter } from './summed-counter.ts';
 export { createTelemetry, startProcessTelemetry } from './telemetry.ts';
 export type { Telemetry, TelemetryOptions } from './telemetry.ts';
 export { clickHouseTime, clickHouseTimeOf, parseClickHouseTime } from './clickhouse-time.ts';
-export { createClickHouse, openClickHouse, resolveStorage, sessionSettings } from './clickhouse.ts';
+export { createClickHouse, openClickHouse, resolveStorage, sessionSettings, sqlString } from './clickhouse.ts';
 export type { ClickHouseOptions, ClickHouseStore, ResolvedStorage, StorageTarget } from './clickhouse.ts';
 export { bootstrapStatements, migrate, renderMigration } from './migrate.ts';
 export type { MigrateOptions, MigrationReport, MigrationTarget } from './migrate.ts';

@@ -5,17 +5,12 @@
 // the generated SQL needs no dashboard variable and works unchanged in alert rules (which
 // Grafana does not template).
 
-import { certify } from '../core/index.ts';
+import { certify, sqlString } from '../core/index.ts';
 import type { Config } from '../schemas/index.ts';
 
 export type SqlConstants = Readonly<Record<string, string>>;
 
 const identifier = /^[A-Za-z_][A-Za-z0-9_]*$/;
-
-/** A ClickHouse string literal. */
-export function sqlString(value: string): string {
-  return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
-}
 
 function sqlNumber(value: number): string {
   if (!Number.isFinite(value)) throw new Error(`not a finite number: ${value}`);

@@ -2,7 +2,7 @@ export { alertRuleGroup, alertSpecs, alertIntervalMs, escapeDollars, evaluationI
 export type { AlertSpec, AlertTarget, FileProvisioning, ThresholdType } from './alerts.ts';
 export { ClickHouseQueryBuilder, clickhousePluginId, dashboardDatasource, formats } from './clickhouse-query.ts';
 export type { ClickHouseQuery, DatasourceRef, QueryFormat } from './clickhouse-query.ts';
-export { alertLimits, renderSql, sqlConstants, sqlString } from './constants.ts';
+export { alertLimits, renderSql, sqlConstants } from './constants.ts';
 export type { AlertLimits, SqlConstants } from './constants.ts';
 export { artifactFiles, buildArtifacts, defaultAlertTarget, writeArtifacts } from './generate.ts';
 export type { ArtifactFile, Artifacts } from './generate.ts';
