@@ -6,7 +6,7 @@ import { buildAdminApp, ConfigError, createTelemetry, systemClock, systemRandom,
 import type { ClickHouseStore, Clock, Random, Telemetry } from '../core/index.ts';
 import { createCollectorMetrics, createRemoteSink, type InsertBatch } from '../collector/index.ts';
 import { createProviderClients } from '../providers/index.ts';
-import { buildRouteTable, buildRouterApp, createFeedEligibility, createShadowMirror, everyCertifiedRouteEligible, startFeedPoller } from '../router/index.ts';
+import { buildRouteTable, buildRouterApp, createFeedEligibility, createShadowMirror, DrillBoard, everyCertifiedRouteEligible, registerDrillRoutes, startFeedPoller } from '../router/index.ts';
 import type { EligibilitySource, ShadowMirror } from '../router/index.ts';
 import type { Config, EligibilityFeed, ExchangeRecord, ExchangeSink } from '../schemas/index.ts';
 import { startEvaluation, type Evaluation } from './evaluation.ts';
@@ -23,6 +23,8 @@ export interface RunningServices {
   /** Where failover decisions come from: the evaluator's feed, or a polled one. */
   readonly eligibility: EligibilitySource;
   readonly shadow: ShadowMirror;
+  /** The router's failover drills (POST /v1/drills on the admin listener). */
+  readonly drills: DrillBoard;
   /** Stops accepting, lets in-flight requests finish within the grace period, then closes. */
   close(): Promise<void>;
 }
@@ -109,9 +111,10 @@ export async function serve(config: Config, options: ServeOptions = {}): Promise
   const table = buildRouteTable(config, clients, clock);
   let routerListening = false;
 
+  const workloads = Object.keys(config.workloads).map((name) => table.forWorkload(name));
   const shadow = createShadowMirror({
     table,
-    workloads: Object.keys(config.workloads).map((name) => table.forWorkload(name)),
+    workloads,
     sink,
     clock,
     random,
@@ -151,6 +154,9 @@ export async function serve(config: Config, options: ServeOptions = {}): Promise
     if (mode === 'router') logger.warn('no server.feed_url: failover goes to every certified secondary, without parity gating');
     eligibility = everyCertifiedRouteEligible;
   }
+  // Drills live in this router's memory: with N routers, start one on each.
+  const drills = new DrillBoard({ workloads, clock, random });
+  registerDrillRoutes(admin, drills);
   admin.get('/v1/routes', async () =>
     routeRows(config, currentFeed(), {
       breaker: (route) => table.routes.get(route)?.breaker.state ?? 'unknown',
@@ -169,6 +175,7 @@ export async function serve(config: Config, options: ServeOptions = {}): Promise
     logger,
     shadow,
     tracer: telemetry.tracer,
+    drills,
   });
   const closeSink = async (): Promise<void> => {
     await storage?.close();
@@ -206,6 +213,7 @@ export async function serve(config: Config, options: ServeOptions = {}): Promise
     evaluation,
     eligibility,
     shadow,
+    drills,
     close: () =>
       (closing ??= (async () => {
         routerListening = false;

@@ -13,6 +13,7 @@ import { collectorBanner, evaluatorBanner, startBanner } from './banner.ts';
 import { runRoutes } from './routes-cli.ts';
 import { serveEvaluator } from './serve-evaluator.ts';
 import { dashboardsHelp, dashboardsOptions, runDashboards } from './dashboards.ts';
+import { drillHelp, drillOptions, drillPlan, runDrill, type DrillPlan } from './drill.ts';
 import packageJson from '../package.json' with { type: 'json' };
 
 const verbs: Readonly<Record<string, string>> = {
@@ -24,6 +25,13 @@ const verbs: Readonly<Record<string, string>> = {
   migrate: 'apply the ClickHouse migrations (also done by start and collector) and print what ran',
   certify: 'print the workload x route policy certification matrix, each refusal with its reason',
   dashboards: 'write (--out DIR) and/or upload (--push URL) the Grafana dashboards and alert rules',
+  drill: 'run a failover drill: a share of a workload\'s real traffic served by its secondary for a while, then a verdict',
+};
+
+/** `warmpath <verb> --help` for the verbs with options of their own. */
+const verbHelp: Readonly<Record<string, string>> = {
+  dashboards: `Usage: warmpath dashboards --config FILE [--out DIR] [--push URL --token TOKEN]\n\n${dashboardsHelp}`,
+  drill: `Usage: warmpath drill --config FILE --workload W [--route R] [--share S] [--for DURATION] [--json]\n\n${drillHelp}`,
 };
 
 export const helpText = `warmpath ${packageJson.version}: keeps LLM provider failover honest
@@ -37,11 +45,12 @@ ${Object.entries(verbs)
 
 Options:
   --config FILE   configuration file (default: warmpath.yaml)
-  --json          (routes) print JSON instead of a table
+  --json          (routes, drill) print JSON instead of a table
   --help          show this help
   --version       print the version
 
-${dashboardsHelp}`;
+${dashboardsHelp}
+${drillHelp}`;
 
 export async function main(argv: readonly string[]): Promise<number> {
   let parsed;
@@ -55,6 +64,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         version: { type: 'boolean', short: 'v' },
         json: { type: 'boolean' },
         ...dashboardsOptions,
+        ...drillOptions,
       },
     });
   } catch (err) {
@@ -67,6 +77,11 @@ export async function main(argv: readonly string[]): Promise<number> {
     return 0;
   }
   const verb = positionals[0];
+  const ownHelp = verb === undefined ? undefined : verbHelp[verb];
+  if (values.help === true && ownHelp !== undefined) {
+    process.stdout.write(ownHelp);
+    return 0;
+  }
   if (values.help === true || verb === 'help') {
     process.stdout.write(helpText);
     return 0;
@@ -74,6 +89,16 @@ export async function main(argv: readonly string[]): Promise<number> {
   if (verb === undefined || !(verb in verbs) || positionals.length > 1) {
     process.stderr.write(`${verb === undefined ? 'warmpath: no verb given' : `warmpath: unknown verb "${positionals.join(' ')}"`}\n\n${helpText}`);
     return 2;
+  }
+  // Usage errors exit 2 before the config is read.
+  let drill: DrillPlan | undefined;
+  if (verb === 'drill') {
+    const plan = drillPlan(values);
+    if (typeof plan === 'string') {
+      process.stderr.write(`warmpath drill: ${plan}\n\n${drillHelp}`);
+      return 2;
+    }
+    drill = plan;
   }
   let config: Config;
   try {
@@ -111,6 +136,8 @@ export async function main(argv: readonly string[]): Promise<number> {
       return runRoutes(config, values.json === true);
     case 'dashboards':
       return runDashboards(config, values);
+    case 'drill':
+      return runDrill(config, drill as DrillPlan);
     default:
       return 2;
   }

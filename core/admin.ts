@@ -1,5 +1,5 @@
 // The admin listener: health, readiness, metrics, and the routes other components mount
-// (ingest, eligibility feed, routes table). Off loopback it requires the bearer admin token.
+// (ingest, eligibility feed, routes table, drills). Off loopback it requires the bearer admin token.
 
 import { timingSafeEqual } from 'node:crypto';
 import { fastify, LogController, type FastifyInstance } from 'fastify';

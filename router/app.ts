@@ -10,8 +10,9 @@ import { installErrorHandling } from '../core/http-errors.ts';
 import { UpstreamStreamError, type StreamEvent } from '../providers/index.ts';
 import { chatRequestSchema } from '../schemas/index.ts';
 import type { ChatRequest, Config, ErrorClass, ExchangeOutcome, ExchangeSink, VirtualKey } from '../schemas/index.ts';
+import { DrillBoard, DrillPass, type Drill } from './drill.ts';
 import type { EligibilitySource } from './eligibility.ts';
-import { execute, round, type Execution } from './execute.ts';
+import { execute, executeInDrill, round, type Execution, type ExecutionContext } from './execute.ts';
 import { clientClosedStatus, failureResponse } from './failure-response.ts';
 import { authenticate, createKeyIndex, resolveIdentity, type Identity } from './identity.ts';
 import { createRouterMetrics, type RouterMetrics } from './metrics.ts';
@@ -35,6 +36,8 @@ export interface RouterDeps {
   readonly shadow?: ShadowMirror;
   /** Defaults to the no-op tracer. */
   readonly tracer?: Tracer;
+  /** Failover drills (the admin API starts them); defaults to a board of this app's own. */
+  readonly drills?: DrillBoard;
 }
 
 declare module 'fastify' {
@@ -73,6 +76,7 @@ export function buildRouterApp(deps: RouterDeps): FastifyInstance {
   const shadow =
     deps.shadow ??
     createShadowMirror({ table: deps.table, workloads: allWorkloads(deps), sink: deps.sink, clock, random: deps.random, meter: deps.meter, logger: deps.logger, tracer });
+  const drills = deps.drills ?? new DrillBoard({ workloads: allWorkloads(deps), clock, random: deps.random });
   // Queued shadow calls are dropped at shutdown; running ones finish and are recorded.
   app.addHook('onClose', async () => shadow.stop());
 
@@ -107,7 +111,10 @@ export function buildRouterApp(deps: RouterDeps): FastifyInstance {
     const routes = deps.table.forWorkload(identity.workload.name);
     const stream = body.stream === true;
     const span = startRequestSpan(tracer, body.model, identity.workload.name);
-    const execution = await execute({
+    // Without a drill running anywhere this is a size check; `pass` is made for drawn requests only.
+    const drill = drills.activeFor(identity.workload.name);
+    const pass = drill !== undefined && drill.draw() ? new DrillPass() : undefined;
+    const ctx: ExecutionContext = {
       request: body,
       stream,
       routes,
@@ -118,11 +125,16 @@ export function buildRouterApp(deps: RouterDeps): FastifyInstance {
       metrics,
       tracer,
       parent: contextOf(span),
-    });
-    const served: Served = { deps, metrics, shadow, span, routes, identity, body, execution, requestId, startedAtMs, started };
+    };
+    const execution = pass === undefined ? await execute(ctx) : await executeInDrill(ctx, drill as Drill, pass);
+    const served: Served = { deps, metrics, shadow, span, routes, identity, body, execution, requestId, startedAtMs, started, drill, pass };
     reply.header('x-warmpath-request-id', requestId);
     reply.header('x-warmpath-route', execution.route.config.name);
     reply.header('x-warmpath-fallback', execution.fallback ? '1' : '0');
+    if (pass !== undefined) {
+      reply.header('x-warmpath-drill', (drill as Drill).id);
+      if (span.isRecording()) span.setAttribute('warmpath.drill', (drill as Drill).id);
+    }
     const answer = execution.answer;
     if (answer === undefined) return replyFailure(served, reply);
     if (!answer.stream) {
@@ -149,6 +161,10 @@ interface Served {
   readonly requestId: string;
   readonly startedAtMs: number;
   readonly started: number;
+  /** The drill running on the workload when the request came in (drawn or baseline). */
+  readonly drill: Drill | undefined;
+  /** Set when the request was drawn into `drill`. */
+  readonly pass: DrillPass | undefined;
 }
 
 function replyFailure(s: Served, reply: FastifyReply): FastifyReply {
@@ -225,6 +241,13 @@ function finish(
   const latencyMs = s.deps.clock.monotonic() - s.started;
   const route = s.execution.route;
   s.metrics.request(s.identity.workload.name, route.config.name, outcome, s.execution.fallback, latencyMs / 1000);
+  if (s.drill !== undefined) {
+    if (s.pass === undefined) s.drill.recordBaseline(route === s.routes.primary, outcome, errorClass, latencyMs);
+    else {
+      s.drill.recordDrawn(s.pass, outcome, errorClass, latencyMs);
+      s.metrics.drill(s.identity.workload.name, s.pass.route, s.pass.outcome);
+    }
+  }
   const record = buildRecord({
     recordId: s.requestId,
     kind: 'primary',

@@ -1,12 +1,14 @@
 // One client request's way through its routes: the primary with bounded, jittered retries
 // that honour Retry-After, then (unless the workload fails closed) each secondary of the
 // failover chain once. Deterministic failures stop everything and are returned as they are.
+// A request drawn into a drill (router/drill.ts) tries the drill's routes first.
 
 import type { Context, Tracer } from '@opentelemetry/api';
 import { sleep, type Clock, type Random } from '../core/clock.ts';
 import { failure } from '../providers/index.ts';
 import type { CompletionResult, StreamResult, UpstreamFailure } from '../providers/index.ts';
 import type { ChatRequest, ExchangeAttempt } from '../schemas/index.ts';
+import type { Drill, DrillPass } from './drill.ts';
 import type { EligibilitySnapshot } from './eligibility.ts';
 import type { RouterMetrics } from './metrics.ts';
 import type { RouteRuntime, WorkloadRoutes } from './route-table.ts';
@@ -46,8 +48,11 @@ export function failoverChain(routes: WorkloadRoutes, eligibility: EligibilitySn
   return routes.certified.filter((r) => eligibility.isEligible(routes.workload.name, r.config.name));
 }
 
-export async function execute(ctx: ExecutionContext): Promise<Execution> {
-  const attempts: ExchangeAttempt[] = [];
+/**
+ * `attempts` and `triedInDrill` carry what a drill already did with this request: the
+ * failover chain then skips the drill routes that just failed it.
+ */
+export async function execute(ctx: ExecutionContext, attempts: ExchangeAttempt[] = [], triedInDrill?: readonly RouteRuntime[]): Promise<Execution> {
   const { workload, primary } = ctx.routes;
   const retry = workload.retry;
   let last: UpstreamFailure | undefined;
@@ -74,6 +79,7 @@ export async function execute(ctx: ExecutionContext): Promise<Execution> {
   let route = primary;
   for (const secondary of failoverChain(ctx.routes, ctx.eligibility)) {
     if (ctx.clientSignal.aborted) break;
+    if (triedInDrill?.includes(secondary) === true) continue;
     route = secondary;
     const outcome = await attempt(ctx, secondary, attempts);
     if (outcome.answer !== undefined) {
@@ -84,6 +90,44 @@ export async function execute(ctx: ExecutionContext): Promise<Execution> {
     if (!last.retryable) return { attempts, route, fallback: true, answer: undefined, failure: last };
   }
   return { attempts, route, fallback: route !== primary, answer: undefined, failure: last };
+}
+
+/**
+ * A request drawn into `drill`: the drill's routes that are eligible right now, in order,
+ * each once, before the primary; the first answer is served as a failover's would be. When
+ * none answers (a deterministic failure included: the secondary's answer is what is under
+ * test, the request may be fine) or none is eligible, the request goes on to the primary with
+ * its usual retries, so a drill never fails a request the primary could have served. What
+ * happened is written to `pass`.
+ */
+export async function executeInDrill(ctx: ExecutionContext, drill: Drill, pass: DrillPass): Promise<Execution> {
+  const attempts: ExchangeAttempt[] = [];
+  const tried: RouteRuntime[] = [];
+  const workload = ctx.routes.workload.name;
+  for (const route of drill.candidates) {
+    if (ctx.clientSignal.aborted) {
+      pass.cancelled = true;
+      return { attempts, route: ctx.routes.primary, fallback: false, answer: undefined, failure: failure('cancelled', 0, 'client went away') };
+    }
+    const name = route.config.name;
+    if (!ctx.eligibility.isEligible(workload, name)) {
+      pass.skipped.push(name);
+      continue;
+    }
+    tried.push(route);
+    const outcome = await attempt(ctx, route, attempts);
+    if (outcome.answer !== undefined) {
+      pass.attempts.push({ route: name, errorClass: null });
+      pass.servedBy = name;
+      return { attempts, route, fallback: true, answer: outcome.answer, failure: undefined };
+    }
+    if (outcome.failure.errorClass === 'cancelled') {
+      pass.cancelled = true;
+      return { attempts, route, fallback: true, answer: undefined, failure: outcome.failure };
+    }
+    pass.attempts.push({ route: name, errorClass: outcome.failure.errorClass });
+  }
+  return execute(ctx, attempts, tried);
 }
 
 /**

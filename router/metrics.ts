@@ -11,6 +11,8 @@ export interface RouterMetrics {
   attempt(route: string, errorClass: ErrorClass | null, seconds: number): void;
   retry(workload: string, route: string): void;
   failover(workload: string, from: string, to: string): void;
+  /** A request drawn into a drill ended: `outcome` is served, fell_back, skipped_ineligible or cancelled. */
+  drill(workload: string, route: string, outcome: string): void;
 }
 
 export function createRouterMetrics(meter: Meter, table: RouteTable): RouterMetrics {
@@ -27,6 +29,7 @@ export function createRouterMetrics(meter: Meter, table: RouteTable): RouterMetr
   });
   const retries = meter.createCounter('warmpath_retries', { description: 'Retries on a workload primary' });
   const failovers = meter.createCounter('warmpath_failovers', { description: 'Requests served by a secondary after the primary failed' });
+  const drills = createSummedCounter(meter, 'warmpath_drill_requests', { description: 'Requests drawn into a failover drill by workload, drill route and outcome' });
   meter
     .createObservableGauge('warmpath_breaker_state', { description: 'Circuit breaker per route: 0 closed, 1 half-open, 2 open' })
     .addCallback((result) => {
@@ -48,6 +51,9 @@ export function createRouterMetrics(meter: Meter, table: RouteTable): RouterMetr
     },
     failover(workload, from, to) {
       failovers.add(1, { workload, from, to });
+    },
+    drill(workload, route, outcome) {
+      drills.add(`${workload}\u0000${route}\u0000${outcome}`, { workload, route, outcome });
     },
   };
 }

@@ -1,0 +1,255 @@
+// `warmpath drill` as a user runs it: a separate process talking to a running router's admin
+// listener while the official openai SDK sends the workload's traffic.
+
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import OpenAI from 'openai';
+import { stringify } from 'yaml';
+import { seededRandom } from '../core/index.ts';
+import { openAICompletion, openAIError, startOpenAIUpstream, type TestUpstream } from './helpers/upstreams.ts';
+import { cliPath } from './helpers/cli.ts';
+import { route, startWarmpath, type TestWarmpath } from './helpers/warmpath.ts';
+import { drillPlan, formatDrillReport, progressLine, type DrillArgs, type DrillPlan } from '../bin/drill.ts';
+import type { DrillReport } from '../router/index.ts';
+
+const token = 'drill-admin-token-0123';
+const topology = (primaryUrl: string, backupUrl: string) => ({
+  providers: { p: { kind: 'openai', base_url: primaryUrl }, s: { kind: 'openai', base_url: backupUrl } },
+  routes: { a: route('p', 'model-a'), b: route('s', 'model-b', { breaker: { failure_threshold: 1000, cooldown_ms: 1000 } }) },
+  workloads: { support: { primary: 'a', secondaries: ['b'], retry: { attempts: 2, timeout_ms: 2000, backoff_ms: 1 } } },
+});
+
+let primary: TestUpstream;
+let backup: TestUpstream;
+let wp: TestWarmpath;
+let configFile: string;
+
+function writeConfig(config: unknown): string {
+  const file = join(mkdtempSync(join(tmpdir(), 'warmpath-cli-drill-')), 'warmpath.yaml');
+  writeFileSync(file, stringify(config));
+  return file;
+}
+
+before(async () => {
+  primary = await startOpenAIUpstream('primary');
+  backup = await startOpenAIUpstream('backup');
+  wp = await startWarmpath({ ...topology(primary.url, backup.url), server: { admin_token: token } }, { random: seededRandom(11) });
+  // The CLI's own config file: the same workloads, pointing at the running admin listener.
+  configFile = writeConfig({
+    ...topology(primary.url, backup.url),
+    server: { listen: '127.0.0.1:0', admin_listen: new URL(wp.adminUrl).host, admin_token: token },
+    telemetry: { log_level: 'silent' },
+  });
+});
+after(async () => {
+  await wp.close();
+  await primary.close();
+  await backup.close();
+});
+
+interface Run {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs `warmpath drill …`; `during` drives traffic while it runs and may signal it. */
+async function drill(args: string[], during: (child: { kill(signal: NodeJS.Signals): void; stdout(): string }) => Promise<void>): Promise<Run> {
+  const child = spawn(process.execPath, [cliPath, 'drill', '--config', configFile, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => void (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => void (stderr += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  try {
+    await during({ kill: (signal) => void child.kill(signal), stdout: () => stdout });
+    return { code: await exited, stdout, stderr };
+  } finally {
+    child.kill('SIGKILL');
+  }
+}
+
+/** Sends the workload's requests through the openai SDK until `done` resolves. */
+async function traffic(done: Promise<unknown>): Promise<number> {
+  const client = new OpenAI({ baseURL: `${wp.routerUrl}/v1`, apiKey: 'local', maxRetries: 0 });
+  let finished = false;
+  void done.then(() => (finished = true));
+  let sent = 0;
+  while (!finished) {
+    const answer = await client.chat.completions.create({ model: 'support', messages: [{ role: 'user', content: `question ${sent}` }] });
+    assert.match(answer.choices[0]?.message.content ?? '', /hello from (primary|backup)/, 'a drill never fails a request');
+    sent += 1;
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  return sent;
+}
+
+async function until(what: () => boolean, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!what()) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+describe('warmpath drill against a running router', () => {
+  test('a 2s drill with a healthy secondary: started line, report, verdict passed, exit 0', async () => {
+    let sent = 0;
+    const run = await drill(['--workload', 'support', '--route', 'b', '--share', '0.5', '--for', '2s'], async (child) => {
+      await until(() => /started on workload support/.test(child.stdout()));
+      const stop = until(() => /verdict:/.test(child.stdout()), 20_000);
+      sent = await traffic(stop);
+    });
+    assert.equal(run.code, 0, `${run.stdout}\n${run.stderr}`);
+    assert.match(run.stdout, /^drill [0-9a-f-]{36} started on workload support: 50% of requests to b first, for 2s, until /m);
+    assert.match(run.stdout, /drill [0-9a-f-]{36} on workload support: ended \(after 2s\)/);
+    const served = Number(/served by secondary (\d+)/.exec(run.stdout.split('ended (')[1] ?? '')?.[1]);
+    assert.ok(served > 0 && served < sent, `served ${served} of ${sent}`);
+    assert.match(run.stdout, /ROUTE\s+ATTEMPTS\s+SERVED\s+FAILED/);
+    assert.match(run.stdout, new RegExp(`\\n  b\\s+${served}\\s+${served}\\s+0\\s+0`));
+    assert.match(run.stdout, /\n  drill\s+\d+\s+[\d.]+ ms\s+[\d.]+ ms\s+0%/);
+    assert.match(run.stdout, /\n  baseline \(primary\)\s+\d+\s+[\d.]+ ms\s+[\d.]+ ms\s+0%/);
+    assert.match(run.stdout, /fell back by error class: -/);
+    assert.match(run.stdout, /verdict: PASSED/);
+    assert.equal(wp.drills.list().active.length, 0);
+  });
+
+  test('SIGINT ends the drill first; a failing secondary fails the verdict: exit 1 with each reason', async () => {
+    backup.fallback = () => openAIError(503, 'backup overloaded');
+    try {
+      const run = await drill(['--workload', 'support', '--share', '1', '--for', '1m'], async (child) => {
+        await until(() => /started on workload support/.test(child.stdout()));
+        let enough!: () => void;
+        const stop = new Promise<void>((resolve) => (enough = resolve));
+        const sending = traffic(stop);
+        await until(() => backup.hits.length >= 3);
+        enough();
+        await sending;
+        child.kill('SIGINT');
+      });
+      assert.equal(run.code, 1, `${run.stdout}\n${run.stderr}`);
+      assert.match(run.stdout, /SIGINT received, ending drill/);
+      assert.match(run.stdout, /ended \(stopped\)/);
+      assert.match(run.stdout, /fell back by error class: server_error \d+/);
+      assert.match(run.stdout, /verdict: NOT PASSED\n  - no request was served by a drill route/);
+      assert.match(run.stdout, /\n  - drill routes failed (\d+) of \1 attempts \(100\.0% > 5%\)/);
+      assert.deepEqual(wp.drills.list().active, [], 'the drill was ended on the router');
+    } finally {
+      backup.fallback = (hit) => ({ body: openAICompletion('hello from backup', { model: String(hit.body.model) }) });
+    }
+  });
+
+  test('--json prints the final report as JSON on stdout', async () => {
+    const run = await drill(['--workload', 'support', '--route', 'b', '--share', '1', '--for', '1s', '--json'], async () => {
+      await until(() => wp.drills.list().active.length === 1);
+      await traffic(until(() => wp.drills.list().active.length === 0));
+    });
+    assert.equal(run.code, 0, run.stderr);
+    const report = JSON.parse(run.stdout) as DrillReport;
+    assert.deepEqual([report.workload, report.route, report.end_reason, report.verdict.passed], ['support', 'b', 'elapsed', true]);
+    assert.ok(report.stats.served_by_drill > 0);
+    assert.match(run.stderr, /started on workload support/);
+  });
+
+  test('a refusal exits 1 naming the URL and the code', async () => {
+    // Not spawnSync: the router answering it runs in this process.
+    const run = await drill(['--workload', 'support', '--route', 'a'], async () => {});
+    assert.equal(run.code, 1);
+    assert.match(run.stderr, new RegExp(`no drill started: POST ${wp.adminUrl}/v1/drills answered 400: RTR_DRILL_ROUTE_NOT_SECONDARY`));
+    const unknown = await drill(['--workload', 'nope'], async () => {});
+    assert.equal(unknown.code, 1);
+    assert.match(unknown.stderr, /answered 404: RTR_UNKNOWN_WORKLOAD/);
+  });
+});
+
+test('warmpath drill says so when no router is running: exit 1 naming the URL', () => {
+  const file = writeConfig({ ...topology('http://127.0.0.1:9', 'http://127.0.0.1:9'), server: { admin_listen: '127.0.0.1:9' } });
+  const run = spawnSync(process.execPath, [cliPath, 'drill', '--config', file, '--workload', 'support'], { encoding: 'utf8' });
+  assert.equal(run.status, 1);
+  assert.match(run.stderr, /cannot reach http:\/\/127\.0\.0\.1:9\/v1\/drills/);
+});
+
+const plans: { name: string; args: DrillArgs; want: DrillPlan | RegExp }[] = [
+  { name: 'defaults', args: { workload: 'support' }, want: { workload: 'support', route: undefined, share: 0.1, durationMs: 300_000, json: false } },
+  { name: 'every option', args: { workload: 'support', route: 'b', share: '0.25', for: '90s', json: true }, want: { workload: 'support', route: 'b', share: 0.25, durationMs: 90_000, json: true } },
+  { name: 'share 1 and 1s are allowed', args: { workload: 'w', share: '1', for: '1s' }, want: { workload: 'w', route: undefined, share: 1, durationMs: 1000, json: false } },
+  { name: 'missing --workload', args: {}, want: /--workload W is required/ },
+  { name: '--share above 1', args: { workload: 'support', share: '1.5' }, want: /--share must be a number > 0 and <= 1, got "1.5"/ },
+  { name: '--share not a number', args: { workload: 'support', share: 'half' }, want: /--share must be a number/ },
+  { name: '--share 0', args: { workload: 'support', share: '0' }, want: /--share must be a number/ },
+  { name: '--share empty', args: { workload: 'support', share: ' ' }, want: /--share must be a number/ },
+  { name: '--for not a duration', args: { workload: 'support', for: 'soon' }, want: /--for: not a duration: "soon"/ },
+  { name: '--for under 1s', args: { workload: 'support', for: '500ms' }, want: /--for must be between 1s and 24h, got 500ms/ },
+  { name: '--for over 24h', args: { workload: 'support', for: '2d' }, want: /--for must be between 1s and 24h, got 2d/ },
+];
+for (const c of plans) {
+  test(`drill arguments: ${c.name}`, () => {
+    const plan = drillPlan(c.args);
+    if (c.want instanceof RegExp) assert.match(String(plan), c.want);
+    else assert.deepEqual(plan, c.want);
+  });
+}
+
+const usageErrors: { name: string; args: string[]; message: RegExp }[] = [
+  { name: 'missing --workload', args: [], message: /--workload W is required/ },
+  { name: 'bad --share', args: ['--workload', 'support', '--share', '1.5'], message: /--share must be a number > 0 and <= 1/ },
+  { name: 'an unknown option', args: ['--workload', 'support', '--percent', '5'], message: /Unknown option '--percent'/ },
+];
+for (const c of usageErrors) {
+  test(`warmpath drill usage error exits 2: ${c.name}`, () => {
+    // No config file needed: usage is checked first.
+    const run = spawnSync(process.execPath, [cliPath, 'drill', '--config', '/nonexistent/warmpath.yaml', ...c.args], { encoding: 'utf8' });
+    assert.equal(run.status, 2, run.stderr);
+    assert.match(run.stderr, c.message);
+  });
+}
+
+test('warmpath drill --help prints the verb\'s usage', () => {
+  const run = spawnSync(process.execPath, [cliPath, 'drill', '--help'], { encoding: 'utf8' });
+  assert.equal(run.status, 0);
+  assert.match(run.stdout, /Usage: warmpath drill --config FILE --workload W \[--route R\] \[--share S\] \[--for DURATION\] \[--json\]/);
+});
+
+test('progress line and report text', () => {
+  const report: DrillReport = {
+    id: 'd1',
+    workload: 'support',
+    route: null,
+    routes: ['b', 'c'],
+    share: 0.1,
+    duration: '5m',
+    started_at: '2026-11-21T12:00:00.000Z',
+    ends_at: '2026-11-21T12:05:00.000Z',
+    ended_at: '2026-11-21T12:05:00.000Z',
+    end_reason: 'elapsed',
+    active: false,
+    stats: {
+      drawn: 40,
+      served_by_drill: 37,
+      fell_back: 2,
+      fell_back_by_error_class: { timeout: 1, bad_request: 1 },
+      skipped_ineligible: 1,
+      client_errors: 0,
+      cancelled: 0,
+      failed_attempt_rate: 0.0513,
+      routes: [
+        { route: 'b', attempts: 39, served: 37, failed: 2, failed_by_error_class: { timeout: 1, bad_request: 1 }, skipped_ineligible: 1 },
+        { route: 'c', attempts: 0, served: 0, failed: 0, failed_by_error_class: {}, skipped_ineligible: 0 },
+      ],
+      drill: { requests: 39, samples: 37, p50_ms: 212.4, p95_ms: 480, error_rate: 0.0513 },
+      baseline: { requests: 360, samples: 359, p50_ms: 150, p95_ms: 390.2, error_rate: 0.0028 },
+    },
+    verdict: { passed: false, reasons: ['drill routes failed 2 of 39 attempts (5.1% > 5%)'] },
+  };
+  assert.equal(progressLine(report, 10_400), '  10s  drawn 40  served by secondary 37  fell back 2  skipped (ineligible) 1  client errors 0');
+  const text = formatDrillReport(report);
+  assert.match(text, /^drill d1 on workload support: ended \(after 5m\) at 2026-11-21T12:05:00.000Z\n  share 10%, routes b, c \(failover chain\)/);
+  assert.match(text, /\n  b\s+39\s+37\s+2\s+1\s+timeout 1, bad_request 1\n/);
+  assert.match(text, /\n  drill\s+39\s+212.4 ms\s+480 ms\s+5.1%\n  baseline \(primary\)\s+360\s+150 ms\s+390.2 ms\s+0.3%/);
+  assert.match(text, /fell back by error class: timeout 1, bad_request 1/);
+  assert.match(text, /verdict: NOT PASSED\n  - drill routes failed 2 of 39 attempts \(5.1% > 5%\)$/);
+});
