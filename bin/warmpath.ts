@@ -14,6 +14,7 @@ import { runRoutes } from './routes-cli.ts';
 import { serveEvaluator } from './serve-evaluator.ts';
 import { dashboardsHelp, dashboardsOptions, runDashboards } from './dashboards.ts';
 import { drillHelp, drillOptions, drillPlan, runDrill, type DrillPlan } from './drill.ts';
+import { evalHelp, evalOptions, runEval } from './eval.ts';
 import packageJson from '../package.json' with { type: 'json' };
 
 const verbs: Readonly<Record<string, string>> = {
@@ -25,12 +26,14 @@ const verbs: Readonly<Record<string, string>> = {
   migrate: 'apply the ClickHouse migrations (also done by start and collector) and print what ran',
   certify: 'print the workload x route policy certification matrix, each refusal with its reason',
   dashboards: 'write (--out DIR) and/or upload (--push URL) the Grafana dashboards and alert rules',
+  eval: 'offline parity on a prompt set (--prompts FILE): would each secondary be eligible? exit 1 if not',
   drill: 'run a failover drill: a share of a workload\'s real traffic served by its secondary for a while, then a verdict',
 };
 
 /** `warmpath <verb> --help` for the verbs with options of their own. */
 const verbHelp: Readonly<Record<string, string>> = {
   dashboards: `Usage: warmpath dashboards --config FILE [--out DIR] [--push URL --token TOKEN]\n\n${dashboardsHelp}`,
+  eval: `Usage: warmpath eval --config FILE --prompts FILE [--workload NAME] [--json]\n\n${evalHelp}`,
   drill: `Usage: warmpath drill --config FILE --workload W [--route R] [--share S] [--for DURATION] [--json]\n\n${drillHelp}`,
 };
 
@@ -45,11 +48,12 @@ ${Object.entries(verbs)
 
 Options:
   --config FILE   configuration file (default: warmpath.yaml)
-  --json          (routes, drill) print JSON instead of a table
+  --json          (routes, eval, drill) print JSON instead of a table
   --help          show this help
   --version       print the version
 
 ${dashboardsHelp}
+${evalHelp}
 ${drillHelp}`;
 
 export async function main(argv: readonly string[]): Promise<number> {
@@ -65,6 +69,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         json: { type: 'boolean' },
         ...dashboardsOptions,
         ...drillOptions,
+        ...evalOptions,
       },
     });
   } catch (err) {
@@ -138,6 +143,8 @@ export async function main(argv: readonly string[]): Promise<number> {
       return runDashboards(config, values);
     case 'drill':
       return runDrill(config, drill as DrillPlan);
+    case 'eval':
+      return runEval(config, values);
     default:
       return 2;
   }

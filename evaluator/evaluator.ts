@@ -17,7 +17,7 @@ import { embeddingEvidence, judgeEvidence, preparePair, type PreparedPair } from
 import type { FeedPublisher } from './feed.ts';
 import { nextState, type RouteState } from './hysteresis.ts';
 import { mapInSlices } from './slices.ts';
-import { baselinesOf, windowMeasure, type Baselines } from './measures.ts';
+import { baselinesOf, parityOptions, windowMeasure, type Baselines, type PrimaryTypical } from './measures.ts';
 import { clearlyWorse, scorePair, type NoiseBaseline, type PairEvidence } from './scorers/index.ts';
 import {
   startOfTime,
@@ -37,7 +37,6 @@ const orphanWaitMs = 5 * 60_000;
  */
 const pageSize = 500;
 
-type PrimaryTypical = { readonly latencyMs: number | undefined; readonly ttftMs: number | undefined };
 /** What the pages of one run share: the noise floor, the primaries' typical latency, judge calls. */
 interface RunState {
   baselines: Map<string, Baselines> | undefined;
@@ -90,23 +89,9 @@ export function createEvaluator(deps: EvaluatorDeps): Evaluator {
   const assist = createParityAssist({ config, clients: deps.clients, clock, logger });
   const random = deps.random ?? systemRandom;
 
-  function parityOptions(workload: WorkloadConfig, noise: Baselines | undefined, primaryTypical: PrimaryTypical | undefined) {
-    const p = workload.parity;
-    return {
-      ...(p.embeddings === undefined ? {} : { embeddings: { noise: noise?.embeddings, minSimilarity: p.embeddings.min_similarity } }),
-      ...(primaryTypical === undefined ? {} : { primaryTypical }),
-      lengthRatio: p.length_ratio,
-      latencyRatioMax: p.latency_ratio_max,
-      ttftRatioMax: p.ttft_ratio_max,
-      minSimilarity: p.min_similarity,
-      noise: noise?.lexical,
-      minTwins: config.evaluator.min_twins,
-    };
-  }
-
   function score(pair: PreparedPair, evidence: PairEvidence | undefined, noise: Baselines | undefined, typical?: ReadonlyMap<string, PrimaryTypical>): ParityRow {
     const c = pair.candidate;
-    const options = parityOptions(pair.workload, noise, typical?.get(`${c.workload}\u0000${c.stream}`));
+    const options = parityOptions(pair.workload, noise, typical?.get(`${c.workload}\u0000${c.stream}`), config.evaluator.min_twins);
     const verdict = scorePair(pair.primary, pair.shadow, pair.pairRequest, options, evidence);
     return {
       record_id: c.record_id,

@@ -20,3 +20,7 @@ export type { JudgeAnswer } from './judge-prompt.ts';
 export { baselinesOf, windowMeasure } from './measures.ts';
 export type { Baselines, WindowSimilarities } from './measures.ts';
 export { measureScoringThroughput } from './scorers/throughput.ts';
+export { answerOfCompletion, assessPromptSet } from './offline.ts';
+export type { CallError, CallOutcome, FailedPair, OfflineRouteReport, OfflineWorkloadReport, PromptRun } from './offline.ts';
+export { answerText, embeddingCosine } from './scorers/index.ts';
+export type { Answer, PairEvidence } from './scorers/index.ts';

@@ -3,7 +3,7 @@
 // also have the cosine (`embeddings`). Each measure is only ever compared with itself.
 
 import type { WorkloadConfig } from '../schemas/index.ts';
-import { noiseBaseline, type NoiseBaseline } from './scorers/index.ts';
+import { noiseBaseline, type NoiseBaseline, type ParityOptions } from './scorers/index.ts';
 
 /** A workload's twin baselines in each measure; `embeddings` only from twins scored with embeddings. */
 export interface Baselines {
@@ -36,4 +36,22 @@ export function windowMeasure(
   return embeddings
     ? { source: 'embeddings', noise: baselines.embeddings, similarities: window?.embedding_similarities ?? [] }
     : { source: 'lexical', noise: baselines?.lexical, similarities: window?.similarities ?? [] };
+}
+
+/** The primary's median latency and TTFT, the yardstick of the latency checks. */
+export type PrimaryTypical = { readonly latencyMs: number | undefined; readonly ttftMs: number | undefined };
+
+/** What scorePair needs for a workload: its parity settings and what the twins taught. */
+export function parityOptions(workload: WorkloadConfig, noise: Baselines | undefined, primaryTypical: PrimaryTypical | undefined, minTwins: number): ParityOptions {
+  const p = workload.parity;
+  return {
+    ...(p.embeddings === undefined ? {} : { embeddings: { noise: noise?.embeddings, minSimilarity: p.embeddings.min_similarity } }),
+    ...(primaryTypical === undefined ? {} : { primaryTypical }),
+    lengthRatio: p.length_ratio,
+    latencyRatioMax: p.latency_ratio_max,
+    ttftRatioMax: p.ttft_ratio_max,
+    minSimilarity: p.min_similarity,
+    noise: noise?.lexical,
+    minTwins,
+  };
 }

@@ -14,6 +14,7 @@ export { startFeedPoller } from './feed-poller.ts';
 export type { FeedPollerOptions } from './feed-poller.ts';
 export { createShadowMirror } from './shadow.ts';
 export type { ShadowDeps, ShadowMirror } from './shadow.ts';
+export { requestContent } from './record.ts';
 export { DrillBoard, drillLimits, drillVerdict } from './drill.ts';
 export type { DrillEndReason, DrillReport, DrillRouteStats, DrillSpec, DrillStats, DrillVerdict, LatencySummary } from './drill.ts';
 export { drillStartSchema, registerDrillRoutes } from './drill-routes.ts';
