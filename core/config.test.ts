@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { stringify } from 'yaml';
 import { ConfigError, defaultJudgeRubric, loadConfig, parseConfig } from './config.ts';
+import { tempDir } from '../test/helpers/clickhouse.ts';
 
 const policy = { region: 'us', retention_days: 0, logs_prompts: false, data_classes: ['pii'], tools: true };
 const price = { input_per_mtok: 1, output_per_mtok: 2 };
@@ -126,7 +127,7 @@ test('embeddings and judge get their documented defaults; absent, they stay abse
 });
 
 test('${env:} and ${file:} references are substituted, files relative to the config', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'warmpath-config-'));
+  const dir = tempDir('config');
   writeFileSync(join(dir, 'key.txt'), 'sk-from-file\n');
   const c = valid();
   c.providers.oai.api_key = '${file:key.txt}';

@@ -3,8 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import OpenAI from 'openai';
@@ -15,6 +14,7 @@ import { cliPath } from './helpers/cli.ts';
 import { route, startWarmpath, type TestWarmpath } from './helpers/warmpath.ts';
 import { drillPlan, formatDrillReport, progressLine, type DrillArgs, type DrillPlan } from '../bin/drill.ts';
 import type { DrillReport } from '../router/index.ts';
+import { tempDir } from './helpers/clickhouse.ts';
 
 const token = 'drill-admin-token-0123';
 const topology = (primaryUrl: string, backupUrl: string) => ({
@@ -29,7 +29,7 @@ let wp: TestWarmpath;
 let configFile: string;
 
 function writeConfig(config: unknown): string {
-  const file = join(mkdtempSync(join(tmpdir(), 'warmpath-cli-drill-')), 'warmpath.yaml');
+  const file = join(tempDir('cli-drill'), 'warmpath.yaml');
   writeFileSync(file, stringify(config));
   return file;
 }

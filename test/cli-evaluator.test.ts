@@ -3,17 +3,17 @@
 
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { stringify } from 'yaml';
 import { route } from './helpers/warmpath.ts';
+import { tempDir } from './helpers/clickhouse.ts';
 
 const cli = new URL('../bin/warmpath.ts', import.meta.url).pathname;
 
 function writeConfig(extra: Record<string, unknown> = {}): string {
-  const dir = mkdtempSync(join(tmpdir(), 'warmpath-cli-eval-'));
+  const dir = tempDir('cli-evaluator');
   const file = join(dir, 'warmpath.yaml');
   writeFileSync(
     file,
@@ -78,7 +78,7 @@ test('warmpath evaluator publishes the feed on its admin listener', async () => 
 });
 
 test('warmpath routes prints the table of a running warmpath start', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'warmpath-cli-routes-'));
+  const dir = tempDir('cli-routes');
   const probe = spawnSync(process.execPath, ['-e', "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})"], { encoding: 'utf8' });
   const adminPort = Number(probe.stdout.trim());
   const file = writeConfig({ server: { listen: '127.0.0.1:0', admin_listen: `127.0.0.1:${adminPort}` }, storage: { clickhouse: `embedded:${join(dir, 'data')}` } });

@@ -2,13 +2,13 @@
 
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { stringify } from 'yaml';
 import { openAICompletion, startUpstream } from './helpers/upstreams.ts';
 import { route } from './helpers/warmpath.ts';
+import { tempDir } from './helpers/clickhouse.ts';
 
 const cli = new URL('../bin/warmpath.ts', import.meta.url).pathname;
 
@@ -17,7 +17,7 @@ function run(args: string[]) {
 }
 
 function writeConfig(config: unknown): string {
-  const file = join(mkdtempSync(join(tmpdir(), 'warmpath-cli-')), 'warmpath.yaml');
+  const file = join(tempDir('cli'), 'warmpath.yaml');
   writeFileSync(file, typeof config === 'string' ? config : stringify(config));
   return file;
 }

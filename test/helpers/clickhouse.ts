@@ -3,7 +3,7 @@
 // shared store; tests isolate themselves by database name. A test needing the engine
 // fails, never skips, when it is missing.
 
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after } from 'node:test';
@@ -17,9 +17,18 @@ after(async () => {
   if (shared !== undefined) await (await shared).close();
 });
 
-/** A folder of its own under the OS temp dir. */
+const made: string[] = [];
+// Removed when the test file's process exits (node:test runs each file in its own), by
+// which time every engine and child process that used them has stopped.
+process.once('exit', () => {
+  for (const dir of made) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A folder of its own under the OS temp dir, removed when this process exits. */
 export function tempDir(prefix: string): string {
-  return mkdtempSync(join(tmpdir(), `warmpath-${prefix}-`));
+  const dir = mkdtempSync(join(tmpdir(), `warmpath-${prefix}-`));
+  made.push(dir);
+  return dir;
 }
 
 export function embeddedStorage(dataDir: string, extra: Partial<StorageConfig> = {}): StorageConfig {

@@ -1,9 +1,6 @@
 // Starts a real warmpath (router + admin listeners on ephemeral 127.0.0.1 ports) from a
 // config object, the way `warmpath start` does, with a recording sink.
 
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { pino } from 'pino';
 import { stringify } from 'yaml';
 import { parseConfig } from '../../core/index.ts';
@@ -11,6 +8,7 @@ import type { ClickHouseStore, Clock, Random } from '../../core/index.ts';
 import { serve, RecentRecords, type RunningServices } from '../../bin/serve.ts';
 import type { EligibilitySource } from '../../router/index.ts';
 import type { Config, ExchangeRecord } from '../../schemas/index.ts';
+import { tempDir } from './clickhouse.ts';
 
 export interface TestWarmpath extends RunningServices {
   readonly config: Config;
@@ -35,7 +33,7 @@ export async function startWarmpath(
     store?: ClickHouseStore;
   } = {},
 ): Promise<TestWarmpath> {
-  const storage = options.store === undefined ? config.storage : { spool_dir: mkdtempSync(join(tmpdir(), 'warmpath-spool-')), ...(config.storage as object) };
+  const storage = options.store === undefined ? config.storage : { spool_dir: tempDir('spool'), ...(config.storage as object) };
   const text = stringify({
     ...config,
     ...(storage === undefined ? {} : { storage }),
