@@ -6,6 +6,7 @@
 // prompt set in place of the sliding window. Pure: the answers come in, reports go out.
 
 import { certify, type Certification } from '../core/policy.ts';
+import { summariseCompletion } from '../providers/index.ts';
 import type { ChatCompletion, RoutePolicy, WorkloadConfig } from '../schemas/index.ts';
 import { assess, type Assessment, type RouteWindow } from './assessment.ts';
 import { baselinesOf, parityOptions, windowMeasure, type Baselines } from './measures.ts';
@@ -77,16 +78,15 @@ export interface OfflineWorkloadReport {
 
 /** An OpenAI chat.completion as one side of a pair. */
 export function answerOfCompletion(completion: ChatCompletion, latencyMs: number): Answer {
-  const choice = completion.choices[0];
-  const message = choice?.message;
+  const summary = summariseCompletion(completion);
   return {
-    content: typeof message?.content === 'string' ? message.content : null,
-    refusal: typeof message?.refusal === 'string' ? message.refusal : null,
-    toolCalls: Array.isArray(message?.tool_calls) ? message.tool_calls : [],
-    finishReason: choice?.finish_reason ?? null,
+    content: summary.response?.content ?? null,
+    refusal: summary.response?.refusal ?? null,
+    toolCalls: summary.response?.tool_calls ?? [],
+    finishReason: summary.finishReason,
     latencyMs,
     ttftMs: null,
-    outputTokens: completion.usage?.completion_tokens ?? 0,
+    outputTokens: summary.outputTokens,
   };
 }
 

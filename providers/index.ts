@@ -22,6 +22,8 @@ export type {
   UpstreamTarget,
 } from './types.ts';
 export { UpstreamStreamError } from './types.ts';
+export { summariseCompletion } from './answer-summary.ts';
+export type { AnswerSummary } from './answer-summary.ts';
 export { classifyStatus, failure, isRetryable, openAIErrorFailure, parseRetryAfter, transportFailure } from './classify.ts';
 export { createHttpProviderClient } from './http-client.ts';
 export { openaiAdapter } from './openai.ts';

@@ -7,7 +7,7 @@ import { ProxyTracerProvider, type Meter, type Span, type Tracer } from '@opente
 import { fastify, LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
 import type { Clock, Random } from '../core/clock.ts';
 import { installErrorHandling } from '../core/http-errors.ts';
-import { UpstreamStreamError, type StreamEvent } from '../providers/index.ts';
+import { UpstreamStreamError, summariseCompletion, type AnswerSummary, type StreamEvent } from '../providers/index.ts';
 import { chatRequestSchema } from '../schemas/index.ts';
 import type { ChatRequest, Config, ErrorClass, ExchangeOutcome, ExchangeSink, VirtualKey } from '../schemas/index.ts';
 import { DrillBoard, DrillPass, type Drill } from './drill.ts';
@@ -16,7 +16,7 @@ import { execute, executeInDrill, round, type Execution, type ExecutionContext }
 import { clientClosedStatus, failureResponse } from './failure-response.ts';
 import { authenticate, createKeyIndex, resolveIdentity, type Identity } from './identity.ts';
 import { createRouterMetrics, type RouterMetrics } from './metrics.ts';
-import { StreamAccumulator, buildRecord, summariseCompletion, type AnswerSummary } from './record.ts';
+import { StreamAccumulator, buildRecord } from './record.ts';
 import type { RouteTable, WorkloadRoutes } from './route-table.ts';
 import { createShadowMirror, type ShadowMirror } from './shadow.ts';
 import { contextOf, endWithRecord, startRequestSpan } from './tracing.ts';

@@ -1,8 +1,9 @@
 // Builds the one exchange record every served request produces (design: "Every request
 // produces one exchange record").
 
+import type { AnswerSummary } from '../providers/index.ts';
+
 import type {
-  ChatCompletion,
   ChatCompletionChunk,
   ChatRequest,
   ErrorClass,
@@ -11,7 +12,6 @@ import type {
   ExchangeOutcome,
   ExchangeRecord,
   ExchangeRequestContent,
-  ExchangeResponseContent,
   Price,
   ToolCall,
 } from '../schemas/index.ts';
@@ -27,30 +27,6 @@ export function requestContent(request: ChatRequest): ExchangeRequestContent {
     ...(request.tool_choice === undefined ? {} : { tool_choice: request.tool_choice }),
     ...(request.response_format === undefined ? {} : { response_format: request.response_format }),
     params,
-  };
-}
-
-export interface AnswerSummary {
-  readonly response: ExchangeResponseContent | null;
-  readonly finishReason: string | null;
-  readonly inputTokens: number;
-  readonly outputTokens: number;
-  readonly model: string;
-}
-
-export function summariseCompletion(completion: ChatCompletion): AnswerSummary {
-  const choice = completion.choices[0];
-  const message = choice?.message;
-  return {
-    response: {
-      content: typeof message?.content === 'string' ? message.content : null,
-      refusal: typeof message?.refusal === 'string' ? message.refusal : null,
-      tool_calls: Array.isArray(message?.tool_calls) ? message.tool_calls : [],
-    },
-    finishReason: choice?.finish_reason ?? null,
-    inputTokens: completion.usage?.prompt_tokens ?? 0,
-    outputTokens: completion.usage?.completion_tokens ?? 0,
-    model: typeof completion.model === 'string' ? completion.model : '',
   };
 }
 
