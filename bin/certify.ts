@@ -2,6 +2,7 @@
 
 import { certify } from '../core/index.ts';
 import type { Config } from '../schemas/index.ts';
+import { formatTable } from './terminal.ts';
 
 export interface CertificationRow {
   readonly workload: string;
@@ -26,6 +27,5 @@ export function certificationMatrix(config: Config): CertificationRow[] {
 export function formatMatrix(rows: readonly CertificationRow[]): string {
   const header = ['WORKLOAD', 'ROUTE', 'ROLE', 'CERTIFIED', 'WHY NOT'];
   const body = rows.map((r) => [r.workload, r.route, r.role, r.certified ? 'yes' : 'no', r.refusals.join('; ')]);
-  const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => (row[i] as string).length)));
-  return [header, ...body].map((row) => row.map((cell, i) => cell.padEnd(widths[i] as number)).join('  ').trimEnd()).join('\n');
+  return formatTable([header, ...body]);
 }

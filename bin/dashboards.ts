@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { artifactFiles, buildArtifacts, defaultAlertTarget, formatPushSteps, pushArtifacts, writeArtifacts } from '../dashboards/index.ts';
 import type { Config } from '../schemas/index.ts';
+import type { Output } from './terminal.ts';
 
 /** Options of this verb, merged into the CLI's parseArgs options. */
 export const dashboardsOptions = {
@@ -34,9 +35,6 @@ export interface DashboardsArgs {
   readonly folder?: string | undefined;
 }
 
-export interface Output {
-  write(text: string): void;
-}
 
 export async function runDashboards(config: Config, args: DashboardsArgs, out: Output = process.stdout, err: Output = process.stderr): Promise<number> {
   if (args.out === undefined && args.push === undefined) {

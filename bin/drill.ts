@@ -3,11 +3,11 @@
 // ending it first), then prints the report and a verdict. Exit 0 passed, 1 not passed or
 // refused/unreachable, 2 usage error.
 
-import { request } from 'undici';
-import { formatDuration, parseDuration } from '../core/index.ts';
+import { formatDuration, parseDuration, sleep } from '../core/index.ts';
 import { drillLimits, type DrillReport } from '../router/index.ts';
 import type { Config } from '../schemas/index.ts';
-import { adminBaseUrl } from './routes-cli.ts';
+import { adminBaseUrl, adminJson } from './admin-client.ts';
+import { formatTable, percent, type Output } from './terminal.ts';
 
 /** Options of this verb, merged into the CLI's parseArgs options. */
 export const drillOptions = {
@@ -62,47 +62,18 @@ export function drillPlan(args: DrillArgs): DrillPlan | string {
   return { workload: args.workload, route: args.route, share, durationMs, json: args.json === true };
 }
 
-export interface Output {
-  write(text: string): void;
-}
-
 const progressEveryMs = 5000;
 
 
 export async function runDrill(config: Config, plan: DrillPlan, out: Output = process.stdout, err: Output = process.stderr): Promise<number> {
   const base = `${adminBaseUrl(config)}/v1/drills`;
-  const headers: Record<string, string> = config.server.admin_token === undefined ? {} : { authorization: `Bearer ${config.server.admin_token}` };
-  const call = async (method: 'POST' | 'GET' | 'DELETE', url: string, body?: unknown): Promise<DrillReport> => {
-    let response;
-    try {
-      response = await request(url, {
-        method,
-        headers: body === undefined ? headers : { ...headers, 'content-type': 'application/json' },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-        signal: AbortSignal.timeout(10_000),
-      });
-    } catch (cause) {
-      throw new Error(`cannot reach ${url} (is warmpath start or warmpath router running with this config?): ${(cause as Error).message}`);
-    }
-    const text = await response.body.text();
-    if (response.statusCode >= 300) {
-      let detail = text.slice(0, 300);
-      try {
-        const e = (JSON.parse(text) as { error?: { code?: string; message?: string } }).error;
-        if (e?.message !== undefined) detail = `${e.code ?? 'error'} ${e.message}`;
-      } catch {
-        // Not our error shape: shown as it came.
-      }
-      throw new Error(`${method} ${url} answered ${response.statusCode}: ${detail}`);
-    }
-    return JSON.parse(text) as DrillReport;
-  };
+  const call = (method: 'POST' | 'GET' | 'DELETE', path: string, body?: unknown): Promise<DrillReport> => adminJson<DrillReport>(config, method, `/v1/drills${path}`, body);
   // Progress and the closing lines go to stderr with --json, so stdout is the report alone.
   const say = plan.json ? err : out;
 
   let drill: DrillReport;
   try {
-    drill = await call('POST', base, {
+    drill = await call('POST', '', {
       workload: plan.workload,
       ...(plan.route === undefined ? {} : { route: plan.route }),
       share: plan.share,
@@ -136,13 +107,14 @@ export async function runDrill(config: Config, plan: DrillPlan, out: Output = pr
       const now = Date.now();
       // Wake for the next progress line or just after the drill's end, whichever is first.
       const wake = now >= deadline ? now + 250 : Math.min(nextProgress, deadline + 50);
-      await sleepUnless(wake - now, stop.signal);
+      // Woken early by a signal: handled just below.
+      await sleep(Math.max(0, wake - now), stop.signal).catch(() => undefined);
       if (signalled !== undefined) {
         say.write(`warmpath drill: ${signalled} received, ending drill ${drill.id}\n`);
-        final = await call('DELETE', url);
+        final = await call('DELETE', `/${drill.id}`);
         break;
       }
-      const current = await call('GET', url);
+      const current = await call('GET', `/${drill.id}`);
       if (!current.active) final = current;
       else if (Date.now() >= nextProgress) {
         say.write(`${progressLine(current, Date.now() - startedLocally)}\n`);
@@ -161,30 +133,13 @@ export async function runDrill(config: Config, plan: DrillPlan, out: Output = pr
   return final.verdict.passed ? 0 : 1;
 }
 
-function sleepUnless(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const timer = setTimeout(done, Math.max(0, ms));
-    function done(): void {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
-}
-
-const pct = (x: number | null): string => (x === null ? '-' : `${Number((x * 100).toFixed(1))}%`);
+// Drill reports show shares as set ("10%") and rates without a trailing ".0".
+const pct = (x: number | null): string => percent(x, true);
 const ms = (x: number | null): string => (x === null ? '-' : `${x} ms`);
 
 export function progressLine(r: DrillReport, elapsedMs: number): string {
   const s = r.stats;
   return `  ${formatDuration(Math.round(elapsedMs / 1000) * 1000)}  drawn ${s.drawn}  served by secondary ${s.served_by_drill}  fell back ${s.fell_back}  skipped (ineligible) ${s.skipped_ineligible}  client errors ${s.client_errors}`;
-}
-
-function table(rows: readonly (readonly string[])[]): string {
-  const widths = (rows[0] ?? []).map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
-  return rows.map((r) => `  ${r.map((cell, i) => cell.padEnd(widths[i] as number)).join('  ').trimEnd()}`).join('\n');
 }
 
 /** The closing report: per route, drill vs baseline, fall-backs by class, and the verdict. */
@@ -200,13 +155,13 @@ export function formatDrillReport(r: DrillReport): string {
     `  share ${pct(r.share)}, routes ${r.routes.join(', ')}${r.route === null ? ' (failover chain)' : ''}, from ${r.started_at}`,
     `  drawn ${s.drawn}  served by secondary ${s.served_by_drill}  fell back to primary ${s.fell_back}  skipped (ineligible) ${s.skipped_ineligible}  client errors ${s.client_errors}${s.cancelled > 0 ? `  client went away ${s.cancelled}` : ''}`,
     '',
-    table([['ROUTE', 'ATTEMPTS', 'SERVED', 'FAILED', 'SKIPPED (INELIGIBLE)', 'FAILED BY CLASS'], ...s.routes.map((x) => [x.route, String(x.attempts), String(x.served), String(x.failed), String(x.skipped_ineligible), byClass(x.failed_by_error_class)])]),
+    formatTable([['ROUTE', 'ATTEMPTS', 'SERVED', 'FAILED', 'SKIPPED (INELIGIBLE)', 'FAILED BY CLASS'], ...s.routes.map((x) => [x.route, String(x.attempts), String(x.served), String(x.failed), String(x.skipped_ineligible), byClass(x.failed_by_error_class)])], '  '),
     '',
-    table([
+    formatTable([
       ['', 'REQUESTS', 'P50', 'P95', 'ERROR RATE'],
       ['drill', String(s.drill.requests), ms(s.drill.p50_ms), ms(s.drill.p95_ms), pct(s.drill.error_rate)],
       ['baseline (primary)', String(s.baseline.requests), ms(s.baseline.p50_ms), ms(s.baseline.p95_ms), pct(s.baseline.error_rate)],
-    ]),
+    ], '  '),
     '',
     `  fell back by error class: ${byClass(s.fell_back_by_error_class)}`,
     `  drill routes' failed-attempt rate: ${pct(s.failed_attempt_rate)} (limit ${drillLimits.maxFailedAttemptRate * 100}%)`,

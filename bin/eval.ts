@@ -18,6 +18,7 @@ import {
   createParityAssist,
   embeddingCosine,
   type CallOutcome,
+  type JudgeOutcome,
   type OfflineWorkloadReport,
   type PairEvidence,
   type ParityAssist,
@@ -26,7 +27,7 @@ import {
 import { createProviderClients, type ProviderClients } from '../providers/index.ts';
 import { requestContent } from '../router/index.ts';
 import { chatRequestSchema, type ChatRequest, type Config, type RoutePolicy, type WorkloadConfig } from '../schemas/index.ts';
-import type { Output } from './dashboards.ts';
+import { formatTable, percent as pct, type Output } from './terminal.ts';
 
 export const evalOptions = {
   prompts: { type: 'string' },
@@ -132,12 +133,6 @@ async function callRoute(clients: ProviderClients, config: Config, route: string
   }
 }
 
-interface Calls {
-  readonly primary: Promise<CallOutcome>;
-  readonly twin: Promise<CallOutcome>;
-  readonly secondaries: Map<string, Promise<CallOutcome>>;
-}
-
 /** Every prompt's answers, then the evidence the workload configures: what assessPromptSet takes. */
 async function runWorkload(
   workload: WorkloadConfig,
@@ -148,22 +143,16 @@ async function runWorkload(
   const { config, clients, limiter } = deps;
   const timeoutMs = workload.retry.timeout_ms;
   const call = (route: string, request: ChatRequest): Promise<CallOutcome> => limiter.schedule(() => callRoute(clients, config, route, request, timeoutMs));
-  const pending: Calls[] = prompts.map((p) => ({
-    primary: call(workload.primary, p.request),
-    twin: call(workload.primary, p.request),
-    secondaries: new Map(certifiedRoutes.map((r) => [r, call(r, p.request)])),
-  }));
-  const answered = await Promise.all(
-    pending.map(async (c) => ({
-      primary: await c.primary,
-      twin: await c.twin,
-      secondaries: new Map(await Promise.all([...c.secondaries].map(async ([r, outcome]) => [r, await outcome] as const))),
-    })),
+  const answered: Answered[] = await Promise.all(
+    prompts.map(async (p) => {
+      const [primary, twin, ...secondaries] = await Promise.all([workload.primary, workload.primary, ...certifiedRoutes].map((route) => call(route, p.request)));
+      return { primary: primary as CallOutcome, twin: twin as CallOutcome, secondaries: new Map(certifiedRoutes.map((route, i) => [route, secondaries[i] as CallOutcome])) };
+    }),
   );
   const embedded = await embeddings(workload, answered, deps.assist);
   const judged = await judgements(workload, prompts, answered, deps.assist, deps.seed);
   return prompts.map((p, i) => {
-    const a = answered[i] as (typeof answered)[number];
+    const a = answered[i] as Answered;
     const evidence = new Map<string, PairEvidence>();
     for (const route of certifiedRoutes) {
       const cosine = embedded?.get(`s:${route}:${i}`);
@@ -189,18 +178,28 @@ type Answered = { primary: CallOutcome; twin: CallOutcome; secondaries: Readonly
 async function embeddings(workload: WorkloadConfig, answered: readonly Answered[], assist: ParityAssist | undefined): Promise<Map<string, number> | undefined> {
   if (assist === undefined || workload.parity.embeddings === undefined) return undefined;
   const texts = new Map<string, string>();
+  // Each compared answer's key beside its primary's: the cosines wanted.
+  const compared: (readonly [key: string, primaryKey: string])[] = [];
   answered.forEach((a, i) => {
     if (!a.primary.ok) return;
     texts.set(`p:${i}`, answerText(a.primary.answer));
-    if (a.twin.ok) texts.set(`t:${i}`, answerText(a.twin.answer));
-    for (const [route, outcome] of a.secondaries) if (outcome.ok) texts.set(`s:${route}:${i}`, answerText(outcome.answer));
+    if (a.twin.ok) {
+      texts.set(`t:${i}`, answerText(a.twin.answer));
+      compared.push([`t:${i}`, `p:${i}`]);
+    }
+    for (const [route, outcome] of a.secondaries) {
+      if (!outcome.ok) continue;
+      texts.set(`s:${route}:${i}`, answerText(outcome.answer));
+      compared.push([`s:${route}:${i}`, `p:${i}`]);
+    }
   });
   const { vectors } = await assist.embed(workload, texts);
   const cosines = new Map<string, number>();
-  for (const [key, vector] of vectors) {
-    if (key.startsWith('p:')) continue;
-    const primary = vectors.get(`p:${key.slice(key.lastIndexOf(':') + 1)}`);
-    const cosine = primary === undefined ? undefined : embeddingCosine(primary, vector);
+  for (const [key, primaryKey] of compared) {
+    const a = vectors.get(primaryKey);
+    const b = vectors.get(key);
+    // Vectors that cannot be compared (none, or of different lengths) leave the lexical measure.
+    const cosine = a === undefined || b === undefined ? undefined : embeddingCosine(a, b);
     if (cosine !== undefined) cosines.set(key, cosine);
   }
   return cosines;
@@ -213,8 +212,8 @@ async function judgements(
   answered: readonly Answered[],
   assist: ParityAssist | undefined,
   seed: number,
-): Promise<Map<string, Awaited<ReturnType<ParityAssist['judge']>>>> {
-  const out = new Map<string, Awaited<ReturnType<ParityAssist['judge']>>>();
+): Promise<Map<string, JudgeOutcome>> {
+  const out = new Map<string, JudgeOutcome>();
   const judge = workload.parity.judge;
   if (assist === undefined || judge === undefined) return out;
   const random = seededRandom(seed);
@@ -264,13 +263,6 @@ export async function evaluatePromptSet(config: Config, prompts: readonly EvalPr
   }
 }
 
-const pct = (x: number | undefined): string => (x === undefined ? '-' : `${(x * 100).toFixed(1)}%`);
-
-function table(rows: readonly (readonly string[])[]): string {
-  const widths = (rows[0] ?? []).map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));
-  return rows.map((r) => r.map((cell, c) => cell.padEnd(widths[c] ?? 0)).join('  ').trimEnd()).join('\n');
-}
-
 export function formatEvalReports(reports: readonly OfflineWorkloadReport[], maxFailures: number): string {
   const out: string[] = [];
   for (const report of reports) {
@@ -291,7 +283,7 @@ export function formatEvalReports(reports: readonly OfflineWorkloadReport[], max
         !r.certification.certified ? 'not certified (not called)' : r.pass ? 'pass' : 'FAIL',
       ]);
     }
-    out.push(table(rows));
+    out.push(formatTable(rows));
     for (const r of report.routes) {
       for (const reason of r.reasons) out.push(`  ${r.route}: ${reason}`);
       if (r.judged > 0) out.push(`  ${r.route}: judge asked about ${r.judged} pairs${r.judgeFailures > 0 ? ` (${r.judgeFailures} without a verdict)` : ''}`);

@@ -2,6 +2,7 @@
 // figures next to what the router in this process knows (breaker state, shadow spend).
 
 import type { Config, EligibilityFeed } from '../schemas/index.ts';
+import { formatTable, percent } from './terminal.ts';
 
 export interface RouterStatus {
   breaker(route: string): string;
@@ -51,7 +52,6 @@ export function routeRows(config: Config, feed: EligibilityFeed | undefined, sta
   return rows;
 }
 
-const pct = (x: number | null): string => (x === null ? '-' : `${(x * 100).toFixed(1)}%`);
 const fixed = (x: number | null, digits: number): string => (x === null ? '-' : x.toFixed(digits));
 
 export function formatRoutes(rows: readonly RouteRow[]): string {
@@ -62,14 +62,13 @@ export function formatRoutes(rows: readonly RouteRow[]): string {
     r.role,
     r.role === 'primary' ? 'serving' : r.eligible === null ? '?' : r.eligible ? 'yes' : 'no',
     r.samples === null ? '-' : String(r.samples),
-    pct(r.pass_rate),
-    pct(r.lower_bound),
+    percent(r.pass_rate),
+    percent(r.lower_bound),
     fixed(r.noise_floor, 3),
     r.newest_sample_age_s === null ? '-' : `${r.newest_sample_age_s}s`,
     r.breaker ?? '-',
     r.shadow_spend_usd_today === null ? '' : `$${r.shadow_spend_usd_today.toFixed(4)}`,
     r.reasons.join('; '),
   ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => (row[i] as string).length)));
-  return [header, ...body].map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i] as number))).join('  ').trimEnd()).join('\n');
+  return formatTable([header, ...body]);
 }

@@ -23,4 +23,4 @@ export { measureScoringThroughput } from './scorers/throughput.ts';
 export { answerOfCompletion, assessPromptSet } from './offline.ts';
 export type { CallError, CallOutcome, FailedPair, OfflineRouteReport, OfflineWorkloadReport, PromptRun } from './offline.ts';
 export { answerText, embeddingCosine } from './scorers/index.ts';
-export type { Answer, PairEvidence } from './scorers/index.ts';
+export type { Answer, JudgeOutcome, PairEvidence } from './scorers/index.ts';

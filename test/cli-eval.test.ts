@@ -5,9 +5,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { stringify } from 'yaml';
-import { runCliAsync } from './helpers/cli.ts';
-import { tempDir } from './helpers/clickhouse.ts';
+import { runCliAsync, writeCliConfig } from './helpers/cli.ts';
 import { startAssistUpstream, type AssistUpstream } from './helpers/assist-upstream.ts';
 import { openAICompletion, startUpstream, type Hit, type TestUpstream } from './helpers/upstreams.ts';
 import { route, usPolicy } from './helpers/warmpath.ts';
@@ -50,48 +48,41 @@ after(async () => {
 });
 
 function writeSetup(options: { secondaries: string[]; prompts: string; parity?: Record<string, unknown>; assisted?: boolean }): { config: string; prompts: string } {
-  const dir = tempDir('cli-eval');
   const provider = (u: TestUpstream) => ({ kind: 'openai', base_url: `${u.url}/v1`, api_key: 'test' });
-  const config = join(dir, 'warmpath.yaml');
-  writeFileSync(
-    config,
-    stringify({
-      server: { listen: '127.0.0.1:0', admin_listen: '127.0.0.1:0' },
-      telemetry: { log_level: 'silent' },
-      providers: { p: provider(primary), g: provider(good), f: provider(flaky), x: provider(far), a: { kind: 'openai', base_url: `${assist.url}/v1`, api_key: 'test' } },
-      routes: {
-        main: route('p', 'main-model'),
-        good: route('g', 'good-model'),
-        flaky: route('f', 'flaky-model'),
-        far: route('x', 'far-model', { policy: { ...usPolicy, region: 'eu' } }),
-        embedder: route('a', 'text-embedding-3-small'),
-        referee: route('a', 'gpt-judge'),
-      },
-      workloads: {
-        support: {
-          primary: 'main',
-          secondaries: options.secondaries,
-          requires: { regions: ['us'] },
-          parity: {
-            min_samples: 20,
-            min_pass_rate: 0.85,
-            ...(options.assisted === true
-              ? {
-                  embeddings: { route: 'embedder', batch_size: 16, max_rps: 1000, max_concurrency: 2, timeout_ms: 5000 },
-                  judge: { route: 'referee', sample_rate: 1, max_calls_per_run: 25, max_rps: 1000, max_concurrency: 2, timeout_ms: 5000 },
-                }
-              : {}),
-            ...options.parity,
-          },
-          retry: { attempts: 1, timeout_ms: 5000 },
+  const { file, dir } = writeCliConfig({
+    providers: { p: provider(primary), g: provider(good), f: provider(flaky), x: provider(far), a: { kind: 'openai', base_url: `${assist.url}/v1`, api_key: 'test' } },
+    routes: {
+      main: route('p', 'main-model'),
+      good: route('g', 'good-model'),
+      flaky: route('f', 'flaky-model'),
+      far: route('x', 'far-model', { policy: { ...usPolicy, region: 'eu' } }),
+      embedder: route('a', 'text-embedding-3-small'),
+      referee: route('a', 'gpt-judge'),
+    },
+    workloads: {
+      support: {
+        primary: 'main',
+        secondaries: options.secondaries,
+        requires: { regions: ['us'] },
+        parity: {
+          min_samples: 20,
+          min_pass_rate: 0.85,
+          ...(options.assisted === true
+            ? {
+                embeddings: { route: 'embedder', batch_size: 16, max_rps: 1000, max_concurrency: 2, timeout_ms: 5000 },
+                judge: { route: 'referee', sample_rate: 1, max_calls_per_run: 25, max_rps: 1000, max_concurrency: 2, timeout_ms: 5000 },
+              }
+            : {}),
+          ...options.parity,
         },
+        retry: { attempts: 1, timeout_ms: 5000 },
       },
-      evaluator: { min_twins: 10 },
-    }),
-  );
+    },
+    evaluator: { min_twins: 10 },
+  });
   const prompts = join(dir, 'prompts.jsonl');
   writeFileSync(prompts, options.prompts);
-  return { config, prompts };
+  return { config: file, prompts };
 }
 
 const promptLines = (n: number, extra: Record<string, unknown> = { model: 'support' }): string =>

@@ -3,32 +3,22 @@
 
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { stringify } from 'yaml';
+import { writeCliConfig } from './helpers/cli.ts';
 import { route } from './helpers/warmpath.ts';
 import { tempDir } from './helpers/clickhouse.ts';
 
 const cli = new URL('../bin/warmpath.ts', import.meta.url).pathname;
 
+/** The embedded data lands beside the config (`storage.clickhouse` defaults to `embedded:./data`). */
 function writeConfig(extra: Record<string, unknown> = {}): string {
-  const dir = tempDir('cli-evaluator');
-  const file = join(dir, 'warmpath.yaml');
-  writeFileSync(
-    file,
-    stringify({
-      server: { listen: '127.0.0.1:0', admin_listen: '127.0.0.1:0' },
-      storage: { clickhouse: `embedded:${join(dir, 'data')}` },
-      telemetry: { log_level: 'silent' },
-      providers: { sim: { kind: 'simulated' } },
-      routes: { a: route('sim', 'a'), b: route('sim', 'b'), far: route('sim', 'far', { policy: { region: 'eu', retention_days: 0, logs_prompts: false, data_classes: [], tools: true } }) },
-      workloads: { support: { primary: 'a', secondaries: ['b', 'far'], requires: { regions: ['us'] } } },
-      evaluator: { interval: '1s' },
-      ...extra,
-    }),
-  );
-  return file;
+  return writeCliConfig({
+    routes: { a: route('sim', 'a'), b: route('sim', 'b'), far: route('sim', 'far', { policy: { region: 'eu', retention_days: 0, logs_prompts: false, data_classes: [], tools: true } }) },
+    workloads: { support: { primary: 'a', secondaries: ['b', 'far'], requires: { regions: ['us'] } } },
+    evaluator: { interval: '1s' },
+    ...extra,
+  }).file;
 }
 
 async function startProcess(args: string[], pattern: RegExp): Promise<{ child: ChildProcess; match: RegExpExecArray }> {
