@@ -1,13 +1,28 @@
 import type { Config } from '../schemas/index.ts';
 
-/** What `warmpath start` prints: where it listens and two examples to copy. */
-export function startBanner(config: Config, routerUrl: string, adminUrl: string, storage?: string): string {
+/** What the admin listener of `warmpath start` or `warmpath router` serves besides health and metrics. */
+export interface AdminApi {
+  /** The collector's ingest (this process stores records). */
+  readonly ingest: boolean;
+  /** The evaluator's eligibility feed (this process evaluates). */
+  readonly feed: boolean;
+}
+
+/** What `warmpath start` (and `router`) prints: where it listens and two examples to copy. */
+export function startBanner(config: Config, routerUrl: string, adminUrl: string, storage: string | undefined, api: AdminApi): string {
   const workload = Object.keys(config.workloads)[0] ?? 'support';
   const keyNote = config.keys.length > 0 ? '  (keys are configured: use one of your virtual keys as the API key)\n' : '';
+  const adminPaths = [
+    'GET /v1/routes',
+    ...(api.feed ? ['GET /v1/eligibility'] : []),
+    'POST|GET|DELETE /v1/drills',
+    ...(api.ingest ? ['POST /v1/exchanges'] : []),
+  ];
   return `
 warmpath is running
   router (OpenAI-compatible)  ${routerUrl}/v1
-  admin                       ${adminUrl}   (/healthz /readyz /metrics${storage === undefined ? '' : ' POST /v1/exchanges'})
+  admin                       ${adminUrl}   (/healthz /readyz /metrics)
+                              ${adminPaths.join(', ')}
   workloads                   ${Object.keys(config.workloads).join(', ')}
   exchange records            ${storage ?? `sent to ${config.server.collector_url ?? 'memory'}`}
 ${keyNote}

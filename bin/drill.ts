@@ -89,6 +89,15 @@ export async function runDrill(config: Config, plan: DrillPlan, out: Output = pr
       `for ${drill.duration}, until ${drill.ends_at}\n` +
       `  follow: GET ${url}   end early: Ctrl-C (or DELETE ${url})\n`,
   );
+  const ineligible = drill.ineligible_now;
+  if (ineligible.length > 0) {
+    const all = ineligible.length === drill.routes.length;
+    say.write(
+      `  warning: ${ineligible.join(', ')} ${ineligible.length === 1 ? 'is' : 'are'} not eligible for failover right now: ` +
+        (all ? 'drawn requests go to the primary until one is' : 'drawn requests try the other drill routes') +
+        ` (warmpath routes says why)\n`,
+    );
+  }
 
   const stop = new AbortController();
   let signalled: NodeJS.Signals | undefined;
@@ -139,7 +148,8 @@ const ms = (x: number | null): string => (x === null ? '-' : `${x} ms`);
 
 export function progressLine(r: DrillReport, elapsedMs: number): string {
   const s = r.stats;
-  return `  ${formatDuration(Math.round(elapsedMs / 1000) * 1000)}  drawn ${s.drawn}  served by secondary ${s.served_by_drill}  fell back ${s.fell_back}  skipped (ineligible) ${s.skipped_ineligible}  client errors ${s.client_errors}`;
+  const now = r.ineligible_now.length === 0 ? '' : `  (not eligible now: ${r.ineligible_now.join(', ')})`;
+  return `  ${formatDuration(Math.round(elapsedMs / 1000) * 1000)}  drawn ${s.drawn}  served by secondary ${s.served_by_drill}  fell back ${s.fell_back}  skipped (ineligible) ${s.skipped_ineligible}  client errors ${s.client_errors}${now}`;
 }
 
 /** The closing report: per route, drill vs baseline, fall-backs by class, and the verdict. */

@@ -155,7 +155,7 @@ export async function serve(config: Config, options: ServeOptions = {}): Promise
     eligibility = everyCertifiedRouteEligible;
   }
   // Drills live in this router's memory: with N routers, start one on each.
-  const drills = new DrillBoard({ workloads, clock, random });
+  const drills = new DrillBoard({ workloads, clock, random, eligibility });
   registerDrillRoutes(admin, drills);
   admin.get('/v1/routes', async () =>
     routeRows(config, currentFeed(), {

@@ -125,7 +125,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     case 'router':
       return runUntilSignal(config, async () => {
         const services = await serve(config, { mode: verb, telemetry: processTelemetry(config) });
-        return { close: services.close, banner: startBanner(config, services.routerUrl, services.adminUrl, services.storage?.store.location) };
+        const api = { ingest: services.storage !== undefined, feed: services.evaluation !== undefined };
+        return { close: services.close, banner: startBanner(config, services.routerUrl, services.adminUrl, services.storage?.store.location, api) };
       });
     case 'collector':
       return runUntilSignal(config, async () => {

@@ -76,7 +76,7 @@ export function buildRouterApp(deps: RouterDeps): FastifyInstance {
   const shadow =
     deps.shadow ??
     createShadowMirror({ table: deps.table, workloads: allWorkloads(deps), sink: deps.sink, clock, random: deps.random, meter: deps.meter, logger: deps.logger, tracer });
-  const drills = deps.drills ?? new DrillBoard({ workloads: allWorkloads(deps), clock, random: deps.random });
+  const drills = deps.drills ?? new DrillBoard({ workloads: allWorkloads(deps), clock, random: deps.random, eligibility: deps.eligibility });
   // Queued shadow calls are dropped at shutdown; running ones finish and are recorded.
   app.addHook('onClose', async () => shadow.stop());
 

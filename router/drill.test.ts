@@ -91,6 +91,20 @@ describe('starting a drill', () => {
     assert.equal(report.verdict.passed, false);
   });
 
+  test('ineligible_now: the drill routes not eligible at each report, none once the drill ended', () => {
+    const held = new Set(['c']);
+    const clock = manualClock();
+    const b = new DrillBoard({ workloads, clock, random: seededRandom(7), eligibility: { snapshot: () => ({ isEligible: (_w, r) => !held.has(r) }) } });
+    const started = b.start({ workload: 'support', durationMs: 60_000 });
+    assert.deepEqual(started.ineligible_now, ['c']);
+    held.add('b');
+    assert.deepEqual(b.report(started.id).ineligible_now, ['b', 'c']);
+    held.clear();
+    assert.deepEqual(b.list().active[0]?.ineligible_now, []);
+    held.add('b');
+    assert.deepEqual(b.stop(started.id).ineligible_now, [], 'an ended drill has nothing to say about now');
+  });
+
   test('one active drill per workload: a second is refused with the first one named', () => {
     const b = board();
     b.start({ workload: 'support', route: 'b', durationMs: 60_000 });

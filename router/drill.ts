@@ -12,6 +12,7 @@ import type { Clock, Random } from '../core/clock.ts';
 import { formatDuration } from '../core/durations.ts';
 import { WarmpathError } from '../core/errors.ts';
 import type { ErrorClass, ExchangeOutcome } from '../schemas/index.ts';
+import { everyCertifiedRouteEligible, type EligibilitySource } from './eligibility.ts';
 import type { RouteRuntime, WorkloadRoutes } from './route-table.ts';
 
 export const drillLimits = {
@@ -98,6 +99,11 @@ export interface DrillReport {
   readonly ended_at: string | null;
   readonly end_reason: DrillEndReason | null;
   readonly active: boolean;
+  /**
+   * While the drill runs: its routes the evaluator does not hold eligible at the moment of
+   * the report. Drawn requests pass them over (to the primary when none is left).
+   */
+  readonly ineligible_now: readonly string[];
   readonly stats: DrillStats;
   /** Provisional while the drill runs. */
   readonly verdict: DrillVerdict;
@@ -277,7 +283,7 @@ export class Drill {
     return this.endedAt === undefined;
   }
 
-  report(): DrillReport {
+  report(ineligibleNow: readonly string[] = []): DrillReport {
     const routes: DrillRouteStats[] = this.candidates.map((c) => {
       const t = this.#routes.get(c.config.name) as RouteTally;
       return { route: c.config.name, attempts: t.attempts, served: t.served, failed: t.failed, failed_by_error_class: Object.fromEntries(t.failedByClass), skipped_ineligible: t.skipped };
@@ -317,6 +323,7 @@ export class Drill {
       ended_at: this.endedAt === undefined ? null : new Date(this.endedAt).toISOString(),
       end_reason: this.endReason ?? null,
       active: this.active,
+      ineligible_now: this.active ? ineligibleNow : [],
       stats,
       verdict: drillVerdict(stats, failed, attempts),
     };
@@ -353,6 +360,8 @@ export interface DrillBoardOptions {
   readonly reservoirSize?: number;
   /** Drill ids; randomUUID by default. */
   readonly newId?: () => string;
+  /** What the router's failover decisions read, to say which drill routes are not eligible now. */
+  readonly eligibility?: EligibilitySource;
 }
 
 export class DrillBoard {
@@ -362,6 +371,7 @@ export class DrillBoard {
   readonly #keepEnded: number;
   readonly #reservoirSize: number;
   readonly #newId: () => string;
+  readonly #eligibility: EligibilitySource;
   readonly #active = new Map<string, Drill>();
   /** Newest first. */
   readonly #ended: Drill[] = [];
@@ -373,6 +383,7 @@ export class DrillBoard {
     this.#keepEnded = options.keepEnded ?? drillLimits.keepEnded;
     this.#reservoirSize = options.reservoirSize ?? drillLimits.reservoirSize;
     this.#newId = options.newId ?? randomUUID;
+    this.#eligibility = options.eligibility ?? everyCertifiedRouteEligible;
   }
 
   /**
@@ -438,7 +449,7 @@ export class DrillBoard {
       this.#reservoirSize,
     );
     this.#active.set(workload.name, drill);
-    return drill.report();
+    return this.#report(drill);
   }
 
   /** Ends a drill now; an ended one is reported as it is. */
@@ -446,17 +457,23 @@ export class DrillBoard {
     this.#expire();
     const drill = this.#find(id);
     if (drill.active) this.#end(drill, 'stopped', this.#clock.now());
-    return drill.report();
+    return this.#report(drill);
   }
 
   report(id: string): DrillReport {
     this.#expire();
-    return this.#find(id).report();
+    return this.#report(this.#find(id));
   }
 
   list(): { active: DrillReport[]; recent: DrillReport[] } {
     this.#expire();
-    return { active: [...this.#active.values()].map((d) => d.report()), recent: this.#ended.map((d) => d.report()) };
+    return { active: [...this.#active.values()].map((d) => this.#report(d)), recent: this.#ended.map((d) => this.#report(d)) };
+  }
+
+  #report(drill: Drill): DrillReport {
+    if (!drill.active) return drill.report();
+    const snapshot = this.#eligibility.snapshot();
+    return drill.report(drill.candidates.filter((c) => !snapshot.isEligible(drill.workload, c.config.name)).map((c) => c.config.name));
   }
 
   #find(id: string): Drill {

@@ -13,7 +13,7 @@ import { openAICompletion, openAIError, startOpenAIUpstream, type TestUpstream }
 import { cliPath } from './helpers/cli.ts';
 import { route, startWarmpath, type TestWarmpath } from './helpers/warmpath.ts';
 import { drillPlan, formatDrillReport, progressLine, type DrillArgs, type DrillPlan } from '../bin/drill.ts';
-import type { DrillReport } from '../router/index.ts';
+import type { DrillReport, EligibilitySource } from '../router/index.ts';
 import { tempDir } from './helpers/clickhouse.ts';
 
 const token = 'drill-admin-token-0123';
@@ -22,6 +22,10 @@ const topology = (primaryUrl: string, backupUrl: string) => ({
   routes: { a: route('p', 'model-a'), b: route('s', 'model-b', { breaker: { failure_threshold: 1000, cooldown_ms: 1000 } }) },
   workloads: { support: { primary: 'a', secondaries: ['b'], retry: { attempts: 2, timeout_ms: 2000, backoff_ms: 1 } } },
 });
+
+/** Routes the evaluator would hold ineligible; empty: every certified route is eligible. */
+const ineligible = new Set<string>();
+const eligibility: EligibilitySource = { snapshot: () => ({ isEligible: (_workload, r) => !ineligible.has(r) }) };
 
 let primary: TestUpstream;
 let backup: TestUpstream;
@@ -37,7 +41,7 @@ function writeConfig(config: unknown): string {
 before(async () => {
   primary = await startOpenAIUpstream('primary');
   backup = await startOpenAIUpstream('backup');
-  wp = await startWarmpath({ ...topology(primary.url, backup.url), server: { admin_token: token } }, { random: seededRandom(11) });
+  wp = await startWarmpath({ ...topology(primary.url, backup.url), server: { admin_token: token } }, { random: seededRandom(11), eligibility });
   // The CLI's own config file: the same workloads, pointing at the running admin listener.
   configFile = writeConfig({
     ...topology(primary.url, backup.url),
@@ -155,6 +159,21 @@ describe('warmpath drill against a running router', () => {
     assert.match(run.stderr, /started on workload support/);
   });
 
+  test('a drill route that is not eligible now: a warning at start, drawn requests go to the primary', async () => {
+    ineligible.add('b');
+    try {
+      const run = await drill(['--workload', 'support', '--route', 'b', '--share', '1', '--for', '1s'], async () => {
+        await until(() => wp.drills.list().active.length === 1);
+        await traffic(until(() => wp.drills.list().active.length === 0));
+      });
+      assert.equal(run.code, 1, `${run.stdout}\n${run.stderr}`);
+      assert.match(run.stdout, /started on workload support.*\n.*follow: GET .*\n  warning: b is not eligible for failover right now: drawn requests go to the primary until one is \(warmpath routes says why\)\n/);
+      assert.match(run.stdout, /verdict: NOT PASSED\n  - no request was served by a drill route \(\d+ drawn: 0 fell back to the primary, \d+ found no drill route eligible\)/);
+    } finally {
+      ineligible.clear();
+    }
+  });
+
   test('a refusal exits 1 naming the URL and the code', async () => {
     // Not spawnSync: the router answering it runs in this process.
     const run = await drill(['--workload', 'support', '--route', 'a'], async () => {});
@@ -227,6 +246,7 @@ test('progress line and report text', () => {
     ended_at: '2026-11-21T12:05:00.000Z',
     end_reason: 'elapsed',
     active: false,
+    ineligible_now: [],
     stats: {
       drawn: 40,
       served_by_drill: 37,
@@ -246,6 +266,10 @@ test('progress line and report text', () => {
     verdict: { passed: false, reasons: ['drill routes failed 2 of 39 attempts (5.1% > 5%)'] },
   };
   assert.equal(progressLine(report, 10_400), '  10s  drawn 40  served by secondary 37  fell back 2  skipped (ineligible) 1  client errors 0');
+  assert.equal(
+    progressLine({ ...report, active: true, ineligible_now: ['b'] }, 5_000),
+    '  5s  drawn 40  served by secondary 37  fell back 2  skipped (ineligible) 1  client errors 0  (not eligible now: b)',
+  );
   const text = formatDrillReport(report);
   assert.match(text, /^drill d1 on workload support: ended \(after 5m\) at 2026-11-21T12:05:00.000Z\n  share 10%, routes b, c \(failover chain\)/);
   assert.match(text, /\n  b\s+39\s+37\s+2\s+1\s+timeout 1, bad_request 1\n/);

@@ -72,8 +72,16 @@ test('warmpath routes prints the table of a running warmpath start', async () =>
   const probe = spawnSync(process.execPath, ['-e', "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})"], { encoding: 'utf8' });
   const adminPort = Number(probe.stdout.trim());
   const file = writeConfig({ server: { listen: '127.0.0.1:0', admin_listen: `127.0.0.1:${adminPort}` }, storage: { clickhouse: `embedded:${join(dir, 'data')}` } });
-  const { child } = await startProcess(['start', '--config', file], /warmpath is running/);
+  const { child, match } = await startProcess(['start', '--config', file], /admin\s+(http:\/\/[\d.:]+)\s+\(\/healthz \/readyz \/metrics\)\n\s+(.*)\n/);
   try {
+    // The banner lists the admin API this process serves, and every GET it lists answers.
+    const [admin, paths] = [match[1] as string, (match[2] as string).split(', ')];
+    assert.deepEqual(paths, ['GET /v1/routes', 'GET /v1/eligibility', 'POST|GET|DELETE /v1/drills', 'POST /v1/exchanges']);
+    for (const path of paths.filter((p) => p.startsWith('GET'))) {
+      const res = await fetch(`${admin}${path.split(' ')[1] as string}`);
+      assert.notEqual(res.status, 404, path);
+      await res.arrayBuffer();
+    }
     let table = '';
     for (let i = 0; i < 50 && !/support\s+b\s+secondary\s+no/.test(table); i++) {
       await new Promise((r) => setTimeout(r, 100));
