@@ -283,6 +283,7 @@ export class Drill {
     return this.endedAt === undefined;
   }
 
+  /** `ineligibleNow`: its routes not eligible at this moment (the board asks while the drill runs). */
   report(ineligibleNow: readonly string[] = []): DrillReport {
     const routes: DrillRouteStats[] = this.candidates.map((c) => {
       const t = this.#routes.get(c.config.name) as RouteTally;
@@ -323,7 +324,7 @@ export class Drill {
       ended_at: this.endedAt === undefined ? null : new Date(this.endedAt).toISOString(),
       end_reason: this.endReason ?? null,
       active: this.active,
-      ineligible_now: this.active ? ineligibleNow : [],
+      ineligible_now: ineligibleNow,
       stats,
       verdict: drillVerdict(stats, failed, attempts),
     };
