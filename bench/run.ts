@@ -11,7 +11,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { ComponentResult, ComponentName } from './components.ts';
-import { closedLoop, combineClosed, combineOpen, openLoop, probe, type MeasureContext, type Measurement } from './measure.ts';
+import { closedLoop, combineClosed, combineOpen, openLoop, probe, requestFor, runLoad, type MeasureContext, type Measurement } from './measure.ts';
 import type { ClosedLoopResult, OpenLoopResult } from './load-spec.ts';
 import { CpuSampler, memory, waitForQuiet } from './proc-stats.ts';
 import { ProcessGroup, runJsonChild } from './processes.ts';
@@ -202,10 +202,11 @@ async function main(argv: readonly string[]): Promise<number> {
       // V8, against a few seconds for the bare proxy; at 1,000 req/s it would still be
       // warming up through the first max-throughput rounds (BENCHMARKS.md, thirteenth look).
       // Direct is the mock upstream, which every other target's pre-warm warms as well.
+      // Discarded load is not a measurement: no wait for a quiet machine, no repeat.
       for (const t of targets) {
         const seconds = t.child === undefined ? 1 : plan.fullLoadPrewarmS;
         log(`pre-warm: ${t.name}, ${plan.max.connections} connections for ${seconds} s (discarded)`);
-        await closedLoop(ctx, t, { connections: plan.max.connections, warmupS: 0, durationS: seconds, generator });
+        await runLoad(group, t, { ...requestFor(t, false), connections: plan.max.connections, warmupS: 0, durationS: seconds, generator });
       }
       if (selected.has('overhead')) {
         const runs = new Map<string, Measurement<OpenLoopResult>[]>();

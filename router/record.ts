@@ -2,7 +2,6 @@
 // produces one exchange record").
 
 import type { AnswerSummary } from '../providers/index.ts';
-
 import type {
   ChatCompletionChunk,
   ChatRequest,
