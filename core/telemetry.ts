@@ -13,6 +13,7 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { MeterProvider, PeriodicExportingMetricReader, type IMetricReader } from '@opentelemetry/sdk-metrics';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import { BatchSpanProcessor, TracerProvider, type SpanProcessor } from '@opentelemetry/sdk-trace';
+import { SummedHistograms, bindSummedHistograms } from './summed-histogram.ts';
 
 export interface Telemetry {
   readonly meter: Meter;
@@ -30,11 +31,13 @@ export interface TelemetryOptions {
   readonly spanProcessors?: readonly SpanProcessor[];
 }
 
-function readers(options: TelemetryOptions): { prometheus: PrometheusExporter; all: IMetricReader[] } {
-  const prometheus = new PrometheusExporter({ preventServerStart: true, withoutScopeInfo: true });
+function readers(options: TelemetryOptions, histograms: SummedHistograms): { prometheus: PrometheusExporter; all: IMetricReader[] } {
+  const metricProducers = [histograms];
+  const prometheus = new PrometheusExporter({ preventServerStart: true, withoutScopeInfo: true, metricProducers });
   const all: IMetricReader[] = [prometheus];
   if (options.otlpEndpoint !== undefined) {
-    all.push(new PeriodicExportingMetricReader({ exporter: new OTLPMetricExporter({ url: `${options.otlpEndpoint.replace(/\/+$/, '')}/v1/metrics` }), exportIntervalMillis: 15_000 }));
+    const exporter = new OTLPMetricExporter({ url: `${options.otlpEndpoint.replace(/\/+$/, '')}/v1/metrics` });
+    all.push(new PeriodicExportingMetricReader({ exporter, exportIntervalMillis: 15_000, metricProducers }));
   }
   return { prometheus, all };
 }
@@ -52,14 +55,17 @@ const noopTracer = new ProxyTracerProvider().getTracer('warmpath');
 
 /** Private providers, no globals: several instances can live in one process. */
 export function createTelemetry(options: TelemetryOptions): Telemetry {
-  const { prometheus, all } = readers(options);
+  const histograms = new SummedHistograms();
+  const { prometheus, all } = readers(options, histograms);
   const resource = resourceFromAttributes({ 'service.name': options.serviceName });
   const meterProvider = new MeterProvider({ resource, readers: all });
   const processors = spanProcessors(options);
   const tracerProvider = processors.length === 0 ? undefined : new TracerProvider({ resource, spanProcessors: processors });
   let stopped: Promise<void> | undefined;
+  const meter = meterProvider.getMeter('warmpath');
+  bindSummedHistograms(meter, histograms);
   return {
-    meter: meterProvider.getMeter('warmpath'),
+    meter,
     tracer: tracerProvider?.getTracer('warmpath') ?? noopTracer,
     serveMetrics: (request, response) => prometheus.getMetricsRequestHandler(request, response),
     shutdown: () => (stopped ??= Promise.all([meterProvider.shutdown(), tracerProvider?.shutdown()]).then(() => undefined)),
@@ -68,7 +74,8 @@ export function createTelemetry(options: TelemetryOptions): Telemetry {
 
 /** The process-wide SDK, started before the app (`warmpath start|router|collector|evaluator`). */
 export function startProcessTelemetry(options: TelemetryOptions): Telemetry {
-  const { prometheus, all } = readers(options);
+  const histograms = new SummedHistograms();
+  const { prometheus, all } = readers(options, histograms);
   const processors = spanProcessors(options);
   const sdk = new NodeSDK({
     serviceName: options.serviceName,
@@ -79,8 +86,10 @@ export function startProcessTelemetry(options: TelemetryOptions): Telemetry {
   });
   sdk.start();
   let stopped: Promise<void> | undefined;
+  const meter = metrics.getMeter('warmpath');
+  bindSummedHistograms(meter, histograms);
   return {
-    meter: metrics.getMeter('warmpath'),
+    meter,
     tracer: processors.length === 0 ? noopTracer : trace.getTracer('warmpath'),
     serveMetrics: (request, response) => prometheus.getMetricsRequestHandler(request, response),
     shutdown: () => (stopped ??= sdk.shutdown()),

@@ -2,6 +2,7 @@
 
 import type { Attributes, Meter } from '@opentelemetry/api';
 import { createSummedCounter } from '../core/summed-counter.ts';
+import { createSummedHistogram } from '../core/summed-histogram.ts';
 import type { ErrorClass } from '../schemas/index.ts';
 import { breakerStateValue } from './breaker.ts';
 import type { RouteTable } from './route-table.ts';
@@ -15,17 +16,19 @@ export interface RouterMetrics {
   drill(workload: string, route: string, outcome: string): void;
 }
 
+const latencyBoundaries = [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
+
 export function createRouterMetrics(meter: Meter, table: RouteTable): RouterMetrics {
-  // Counted on every request: summed here (core/summed-counter.ts); histograms stay synchronous.
+  // Counted on every request: summed in the process (core/summed-counter.ts, core/summed-histogram.ts).
   const requests = createSummedCounter(meter, 'warmpath_requests', { description: 'Client requests by workload, serving route and outcome' });
-  const duration = meter.createHistogram('warmpath_request_duration_seconds', {
+  const duration = createSummedHistogram(meter, 'warmpath_request_duration_seconds', {
     description: 'Client request latency, first byte in to last byte out',
-    advice: { explicitBucketBoundaries: [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60] },
+    boundaries: latencyBoundaries,
   });
   const attempts = createSummedCounter(meter, 'warmpath_upstream_attempts', { description: 'Upstream attempts by route and error class (none = answered)' });
-  const attemptDuration = meter.createHistogram('warmpath_upstream_attempt_duration_seconds', {
+  const attemptDuration = createSummedHistogram(meter, 'warmpath_upstream_attempt_duration_seconds', {
     description: 'Upstream attempt latency up to the answer or the first stream chunk',
-    advice: { explicitBucketBoundaries: [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60] },
+    boundaries: latencyBoundaries,
   });
   const retries = meter.createCounter('warmpath_retries', { description: 'Retries on a workload primary' });
   const failovers = meter.createCounter('warmpath_failovers', { description: 'Requests served by a secondary after the primary failed' });
@@ -38,13 +41,15 @@ export function createRouterMetrics(meter: Meter, table: RouteTable): RouterMetr
   return {
     request(workload, route, outcome, fallback, seconds) {
       const attrs: Attributes = { workload, route, outcome, fallback: fallback ? '1' : '0' };
-      requests.add(`${workload}\u0000${route}\u0000${outcome}\u0000${attrs.fallback}`, attrs);
-      duration.record(seconds, attrs);
+      const key = `${workload}\u0000${route}\u0000${outcome}\u0000${attrs.fallback}`;
+      requests.add(key, attrs);
+      duration.record(key, attrs, seconds);
     },
     attempt(route, errorClass, seconds) {
       const attrs: Attributes = { route, error_class: errorClass ?? 'none' };
-      attempts.add(`${route}\u0000${attrs.error_class}`, attrs);
-      attemptDuration.record(seconds, attrs);
+      const key = `${route}\u0000${attrs.error_class}`;
+      attempts.add(key, attrs);
+      attemptDuration.record(key, attrs, seconds);
     },
     retry(workload, route) {
       retries.add(1, { workload, route });

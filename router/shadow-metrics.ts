@@ -1,6 +1,8 @@
 // Shadow instruments (README "Metrics").
 
 import type { Meter } from '@opentelemetry/api';
+import { createSummedCounter } from '../core/summed-counter.ts';
+import { createSummedHistogram } from '../core/summed-histogram.ts';
 
 export interface ShadowMetrics {
   call(workload: string, route: string, kind: string, outcome: string, seconds: number): void;
@@ -13,10 +15,11 @@ export function createShadowMetrics(
   meter: Meter,
   budgets: (observe: (workload: string, spentUsd: number, state: number) => void) => void,
 ): ShadowMetrics {
-  const calls = meter.createCounter('warmpath_shadow_calls', { description: 'Shadow and twin calls by workload, target route, kind and outcome' });
-  const duration = meter.createHistogram('warmpath_shadow_call_duration_seconds', {
+  // Up to two per request at full shadow: summed in the process (core/summed-*.ts).
+  const calls = createSummedCounter(meter, 'warmpath_shadow_calls', { description: 'Shadow and twin calls by workload, target route, kind and outcome' });
+  const duration = createSummedHistogram(meter, 'warmpath_shadow_call_duration_seconds', {
     description: 'Shadow call latency',
-    advice: { explicitBucketBoundaries: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60] },
+    boundaries: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
   });
   const dropped = meter.createCounter('warmpath_shadow_dropped', { description: 'Sampled shadow calls not made: queue full, or budget reached while queued' });
   const withheld = meter.createCounter('warmpath_shadow_withheld', { description: 'Shadow samples withheld from a secondary because it is not certified for the workload' });
@@ -32,8 +35,8 @@ export function createShadowMetrics(
   );
   return {
     call(workload, route, kind, outcome, seconds) {
-      calls.add(1, { workload, route, kind, outcome });
-      duration.record(seconds, { workload, route, kind });
+      calls.add(`${workload}\u0000${route}\u0000${kind}\u0000${outcome}`, { workload, route, kind, outcome });
+      duration.record(`${workload}\u0000${route}\u0000${kind}`, { workload, route, kind }, seconds);
     },
     dropped: (workload, route, reason, calls = 1) => dropped.add(calls, { workload, route, reason }),
     withheld: (workload, route, reason) => withheld.add(1, { workload, route, reason }),

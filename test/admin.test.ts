@@ -33,7 +33,9 @@ describe('admin on loopback without a token', () => {
     assert.equal(answer.status, 200);
     const text = await (await fetch(`${wp.adminUrl}/metrics`)).text();
     assert.match(text, /warmpath_requests_total\{[^}]*workload="support"[^}]*route="a"[^}]*outcome="ok"[^}]*\} 1/);
-    assert.match(text, /warmpath_request_duration_seconds_bucket\{/);
+    assert.match(text, /warmpath_request_duration_seconds_bucket\{[^}]*workload="support"[^}]*route="a"[^}]*le="\+Inf"\} 1\n/);
+    assert.match(text, /warmpath_request_duration_seconds_count\{[^}]*route="a"[^}]*\} 1\n/);
+    assert.match(text, /warmpath_upstream_attempt_duration_seconds_count\{route="a",error_class="none"\} 1\n/);
     assert.match(text, /warmpath_upstream_attempts_total\{[^}]*route="a"[^}]*error_class="none"/);
     assert.match(text, /warmpath_breaker_state\{[^}]*route="b"[^}]*\} 0/);
   });

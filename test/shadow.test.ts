@@ -85,6 +85,11 @@ describe('shadow mirroring', () => {
       assert.ok(shadows.every((s) => s.route === 'good'), 'the uncertified route gets nothing');
       const withheld = counter(await r.metrics(), 'warmpath_shadow_withheld_total', { workload: 'support', route: 'leaky', reason: 'uncertified' });
       assert.equal(withheld, shadows.length, 'each withheld sample is counted');
+      const text = await r.metrics();
+      const calls = counter(text, 'warmpath_shadow_calls_total', { workload: 'support', route: 'good', kind: 'shadow', outcome: 'ok' });
+      assert.equal(calls, shadows.length, 'each shadow call is counted');
+      assert.equal(counter(text, 'warmpath_shadow_call_duration_seconds_count', { workload: 'support', route: 'good', kind: 'shadow' }), shadows.length);
+      assert.equal(counter(text, 'warmpath_shadow_call_duration_seconds_bucket', { workload: 'support', route: 'good', kind: 'shadow', le: '+Inf' }), shadows.length);
       const primaries = new Map(r.byKind('primary').map((p) => [p.record_id, p]));
       for (const s of shadows) {
         const p = primaries.get(s.pair_id);
