@@ -105,8 +105,12 @@ export function buildRouterApp(deps: RouterDeps): FastifyInstance {
     const started = clock.monotonic();
     const requestId = randomUUID();
     const clientGone = new AbortController();
+    const inFlight: ExecutionContext['inFlight'] = { attempt: undefined };
     reply.raw.once('close', () => {
-      if (!reply.raw.writableFinished) clientGone.abort(new DOMException('client closed the connection', 'AbortError'));
+      if (reply.raw.writableFinished) return;
+      const reason = new DOMException('client closed the connection', 'AbortError');
+      clientGone.abort(reason);
+      inFlight.attempt?.abort(reason);
     });
     const routes = deps.table.forWorkload(identity.workload.name);
     const stream = body.stream === true;
@@ -120,6 +124,7 @@ export function buildRouterApp(deps: RouterDeps): FastifyInstance {
       routes,
       eligibility: deps.eligibility.snapshot(),
       clientSignal: clientGone.signal,
+      inFlight,
       clock,
       random: deps.random,
       metrics,

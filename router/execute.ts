@@ -34,6 +34,12 @@ export interface ExecutionContext {
   readonly eligibility: EligibilitySnapshot;
   /** Aborted when the client goes away. */
   readonly clientSignal: AbortSignal;
+  /**
+   * The attempt in flight, which whoever sees the client go away aborts along with
+   * `clientSignal`: a field to set, where a listener on the signal would be added and
+   * removed on every attempt.
+   */
+  readonly inFlight: { attempt: AbortController | undefined };
   readonly clock: Clock;
   readonly random: Random;
   readonly metrics: RouterMetrics;
@@ -153,9 +159,9 @@ async function attempt(
   }
   const span = startAttemptSpan(ctx.tracer, ctx.parent, route.provider.kind, route.config.model, name, attempts.length + 1);
   const controller = new AbortController();
+  if (ctx.clientSignal.aborted) controller.abort(ctx.clientSignal.reason);
+  ctx.inFlight.attempt = controller;
   const timer = setTimeout(() => controller.abort(timeoutReason()), ctx.routes.workload.retry.timeout_ms);
-  const onClientGone = (): void => controller.abort(ctx.clientSignal.reason);
-  ctx.clientSignal.addEventListener('abort', onClientGone, { once: true });
   const started = ctx.clock.monotonic();
   const options = { model: route.config.model, signal: controller.signal };
   let result: CompletionResult | StreamResult;
@@ -168,7 +174,8 @@ async function attempt(
     clearTimeout(timer);
   }
   const latencyMs = ctx.clock.monotonic() - started;
-  if (!ctx.stream || !result.ok) ctx.clientSignal.removeEventListener('abort', onClientGone);
+  // A stream's body flows on under this attempt's signal.
+  if (!ctx.stream || !result.ok) ctx.inFlight.attempt = undefined;
   const errorClass = result.ok ? null : result.failure.errorClass;
   attempts.push({
     route: name,

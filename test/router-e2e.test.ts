@@ -239,6 +239,52 @@ describe('router end to end (openai SDK)', () => {
     assert.deepEqual(record?.attempts.map((a) => a.error_class), ['timeout', 'timeout', null]);
   });
 
+  test('a client that goes away cancels the attempt in flight: no retry, no failover, recorded as cancelled', async () => {
+    reset();
+    oai.script({ delayMs: 2000, body: openAICompletion('never read') });
+    const client = new AbortController();
+    setTimeout(() => client.abort(), 100);
+    await assert.rejects(
+      fetch(`${wp.routerUrl}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-warmpath-workload': 'support' },
+        body: JSON.stringify({ model: 'x', messages: [{ role: 'user', content: 'hi' }] }),
+        signal: client.signal,
+      }),
+      { name: 'AbortError' },
+    );
+    const [record] = await wp.waitForRecords(1);
+    assert.equal(record?.outcome, 'error');
+    assert.equal(record?.error_class, 'cancelled');
+    assert.equal(record?.attempts.length, 1);
+    assert.equal(record?.attempts[0]?.error_class, 'cancelled');
+    // Cut off when the client left (~100 ms), not at the attempt's 300-ms timeout.
+    assert.ok((record?.attempts[0]?.latency_ms ?? Infinity) < 250, `attempt ran ${record?.attempts[0]?.latency_ms} ms`);
+    assert.equal(oai.hits.length, 1);
+    assert.equal(ant.hits.length, 0);
+  });
+
+  test('a client that goes away mid-stream ends the upstream stream: recorded as cancelled with what was relayed', async () => {
+    reset();
+    oai.script({ events: openAIChunks(['one ', 'two ', 'three ', 'four ', 'five ', 'six ']), eventDelayMs: 300 });
+    const client = new AbortController();
+    const answer = await fetch(`${wp.routerUrl}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-warmpath-workload': 'support' },
+      body: JSON.stringify({ model: 'x', messages: [{ role: 'user', content: 'hi' }], stream: true }),
+      signal: client.signal,
+    });
+    const reader = (answer.body as ReadableStream<Uint8Array>).getReader();
+    let relayed = '';
+    while (!relayed.includes('"content":"one "')) relayed += new TextDecoder().decode((await reader.read()).value);
+    client.abort();
+    const [record] = await wp.waitForRecords(1);
+    assert.equal(record?.error_class, 'cancelled');
+    assert.equal(record?.status, 499);
+    assert.equal(record?.response?.content, 'one ');
+    assert.ok((record?.latency_ms ?? Infinity) < 1000, `recorded after ${record?.latency_ms} ms, the upstream would take 1.5 s`);
+  });
+
   test('fail_closed: a failing primary is never failed over; the client gets the error', async () => {
     reset();
     oai.script(openAIError(503, 'down'));
