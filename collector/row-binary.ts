@@ -67,6 +67,9 @@ export class RowBinaryBatch {
   #buffer: Buffer;
   #at = 0;
   #rows = 0;
+  // Rows come in time order, many within the same millisecond at full load.
+  #lastTs = '';
+  #lastTsMs = 0;
 
   constructor(initialBytes = step) {
     this.#buffer = Buffer.allocUnsafeSlow(roundUp(initialBytes));
@@ -208,8 +211,10 @@ export class RowBinaryBatch {
   }
 
   #dateTime64(text: string): void {
-    const ms = parseClickHouseTime(text);
+    const ms = text === this.#lastTs ? this.#lastTsMs : parseClickHouseTime(text);
     if (!Number.isFinite(ms)) throw new RangeError(`ts "${text}" is not a time`);
+    this.#lastTs = text;
+    this.#lastTsMs = ms;
     this.#ensure(8);
     if (ms >= 0) {
       this.#buffer.writeUInt32LE(ms % 0x1_0000_0000, this.#at);
