@@ -65,7 +65,7 @@ async function orientation(group: ProcessGroup, upstream: Upstream, work: string
   const targetA = await start(a, `A-${a.label}`);
   const targetB = await start(b, `B-${b.label}`);
   try {
-    await Promise.all([load(group, targetA, 3), load(group, targetB, 3)]);
+    await Promise.all([load(group, targetA, 10), load(group, targetB, 10)]);
     const ratios: Ratios[] = [];
     const side = (label: string, m: { rps: number; cpuPerS: number }): string => `${label} ${Math.round(m.rps)} req/s at ${(m.cpuPerS * 100).toFixed(0)}% CPU`;
     for (let round = 1; round <= rounds; round += 1) {
