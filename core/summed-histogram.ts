@@ -1,10 +1,10 @@
 // A histogram aggregated in the process and handed to the metric readers as a
 // MetricProducer: the same `*_bucket`, `*_sum` and `*_count` series on /metrics and over
 // OTLP as a synchronous OpenTelemetry histogram. A synchronous histogram hashes its
-// attribute object, reads the clock and runs its storage pipeline on every record; with
-// both of the router's histograms on that path, removing them made the router 6.7% faster
-// per CPU-second (`bench:duo`, BENCHMARKS.md fourteenth look). Here a record is one Map
-// lookup by a key the caller builds from the same values, and a bucket search.
+// attribute object, reads the clock and runs its storage pipeline on every record: the
+// router's two histograms cost it 2-7% of its requests per CPU-second (`bench:duo`,
+// BENCHMARKS.md fourteenth look). Here a record is one Map lookup by a key the caller
+// builds from the same values, and a bucket search.
 //
 // The series are cumulative from the first record, whatever temporality a reader prefers.
 
