@@ -31,7 +31,9 @@ export interface TelemetryOptions {
   readonly spanProcessors?: readonly SpanProcessor[];
 }
 
-function readers(options: TelemetryOptions, histograms: SummedHistograms): { prometheus: PrometheusExporter; all: IMetricReader[] } {
+/** The readers, and the summed histograms each of them collects besides the SDK's instruments. */
+function readers(options: TelemetryOptions): { prometheus: PrometheusExporter; all: IMetricReader[]; histograms: SummedHistograms } {
+  const histograms = new SummedHistograms();
   const metricProducers = [histograms];
   const prometheus = new PrometheusExporter({ preventServerStart: true, withoutScopeInfo: true, metricProducers });
   const all: IMetricReader[] = [prometheus];
@@ -39,7 +41,7 @@ function readers(options: TelemetryOptions, histograms: SummedHistograms): { pro
     const exporter = new OTLPMetricExporter({ url: `${options.otlpEndpoint.replace(/\/+$/, '')}/v1/metrics` });
     all.push(new PeriodicExportingMetricReader({ exporter, exportIntervalMillis: 15_000, metricProducers }));
   }
-  return { prometheus, all };
+  return { prometheus, all, histograms };
 }
 
 function spanProcessors(options: TelemetryOptions): SpanProcessor[] {
@@ -55,8 +57,7 @@ const noopTracer = new ProxyTracerProvider().getTracer('warmpath');
 
 /** Private providers, no globals: several instances can live in one process. */
 export function createTelemetry(options: TelemetryOptions): Telemetry {
-  const histograms = new SummedHistograms();
-  const { prometheus, all } = readers(options, histograms);
+  const { prometheus, all, histograms } = readers(options);
   const resource = resourceFromAttributes({ 'service.name': options.serviceName });
   const meterProvider = new MeterProvider({ resource, readers: all });
   const processors = spanProcessors(options);
@@ -74,8 +75,7 @@ export function createTelemetry(options: TelemetryOptions): Telemetry {
 
 /** The process-wide SDK, started before the app (`warmpath start|router|collector|evaluator`). */
 export function startProcessTelemetry(options: TelemetryOptions): Telemetry {
-  const histograms = new SummedHistograms();
-  const { prometheus, all } = readers(options, histograms);
+  const { prometheus, all, histograms } = readers(options);
   const processors = spanProcessors(options);
   const sdk = new NodeSDK({
     serviceName: options.serviceName,
