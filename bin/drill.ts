@@ -4,7 +4,7 @@
 // refused/unreachable, 2 usage error.
 
 import { formatDuration, parseDuration, sleep } from '../core/index.ts';
-import { drillLimits, type DrillReport } from '../router/index.ts';
+import { drillDurationProblem, drillLimits, drillShareProblem, type DrillReport } from '../router/index.ts';
 import type { Config } from '../schemas/index.ts';
 import { adminBaseUrl, adminJson } from './admin-client.ts';
 import { formatTable, percent, type Output } from './terminal.ts';
@@ -46,10 +46,10 @@ export interface DrillPlan {
 export function drillPlan(args: DrillArgs): DrillPlan | string {
   if (args.workload === undefined || args.workload === '') return '--workload W is required';
   if (args.route === '') return '--route needs a route name';
+  // Number('') and Number(' ') are 0, which the share check refuses.
   const share = args.share === undefined ? drillLimits.defaultShare : Number(args.share);
-  if (args.share !== undefined && (args.share.trim() === '' || !Number.isFinite(share) || share <= 0 || share > 1)) {
-    return `--share must be a number > 0 and <= 1, got ${JSON.stringify(args.share)}`;
-  }
+  const shareProblem = drillShareProblem(share);
+  if (shareProblem !== undefined) return `--share ${shareProblem}, got ${JSON.stringify(args.share)}`;
   let durationMs: number = drillLimits.defaultDurationMs;
   if (args.for !== undefined) {
     try {
@@ -57,7 +57,8 @@ export function drillPlan(args: DrillArgs): DrillPlan | string {
     } catch (err) {
       return `--for: ${(err as Error).message}`;
     }
-    if (durationMs < drillLimits.minDurationMs || durationMs > drillLimits.maxDurationMs) return `--for must be between 1s and 24h, got ${args.for}`;
+    const durationProblem = drillDurationProblem(durationMs);
+    if (durationProblem !== undefined) return `--for ${durationProblem}, got ${args.for}`;
   }
   return { workload: args.workload, route: args.route, share, durationMs, json: args.json === true };
 }

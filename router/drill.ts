@@ -26,6 +26,19 @@ export const drillLimits = {
   maxFailedAttemptRate: 0.05,
 } as const;
 
+const durationRange = `${formatDuration(drillLimits.minDurationMs)} and ${drillLimits.maxDurationMs / 3_600_000}h`;
+
+/** What is wrong with a drill's share, or undefined; the admin API and the CLI say the same. */
+export function drillShareProblem(share: number): string | undefined {
+  return share > 0 && share <= 1 ? undefined : 'must be a number > 0 and <= 1';
+}
+
+/** What is wrong with a drill's duration, or undefined; the admin API and the CLI say the same. */
+export function drillDurationProblem(durationMs: number): string | undefined {
+  const fits = Number.isInteger(durationMs) && durationMs >= drillLimits.minDurationMs && durationMs <= drillLimits.maxDurationMs;
+  return fits ? undefined : `must be between ${durationRange}`;
+}
+
 export type DrillEndReason = 'elapsed' | 'stopped';
 
 export interface DrillSpec {
@@ -404,9 +417,11 @@ export class DrillBoard {
   start(spec: DrillSpec): DrillReport {
     const share = spec.share ?? drillLimits.defaultShare;
     const durationMs = spec.durationMs ?? drillLimits.defaultDurationMs;
-    if (!(share > 0 && share <= 1)) throw new WarmpathError('RTR_DRILL_INVALID', `share must be > 0 and <= 1, got ${share}`, { param: 'share' });
-    if (!Number.isInteger(durationMs) || durationMs < drillLimits.minDurationMs || durationMs > drillLimits.maxDurationMs) {
-      throw new WarmpathError('RTR_DRILL_INVALID', `duration must be between 1s and 24h, got ${Number.isFinite(durationMs) ? formatDuration(durationMs) : String(durationMs)}`, { param: 'duration' });
+    const shareProblem = drillShareProblem(share);
+    if (shareProblem !== undefined) throw new WarmpathError('RTR_DRILL_INVALID', `share ${shareProblem}, got ${share}`, { param: 'share' });
+    const durationProblem = drillDurationProblem(durationMs);
+    if (durationProblem !== undefined) {
+      throw new WarmpathError('RTR_DRILL_INVALID', `duration ${durationProblem}, got ${Number.isFinite(durationMs) ? formatDuration(durationMs) : String(durationMs)}`, { param: 'duration' });
     }
     const routes = this.#workloads.get(spec.workload);
     if (routes === undefined) {
