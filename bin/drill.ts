@@ -4,7 +4,7 @@
 // refused/unreachable, 2 usage error.
 
 import { formatDuration, parseDuration, sleep } from '../core/index.ts';
-import { drillDurationProblem, drillLimits, drillShareProblem, type DrillReport } from '../router/index.ts';
+import { drillDurationProblem, drillDurationRange, drillLimits, drillShareProblem, type DrillReport } from '../router/index.ts';
 import type { Config } from '../schemas/index.ts';
 import { adminBaseUrl, adminJson } from './admin-client.ts';
 import { formatTable, percent, type Output } from './terminal.ts';
@@ -21,7 +21,7 @@ export const drillHelp = `Options of \`warmpath drill\` (a failover drill on the
   --workload W       the workload to drill (required)
   --route R          the secondary to send drawn requests to (default: the failover chain in order)
   --share S          share of the workload's requests drawn into the drill, 0 < S <= 1 (default ${drillLimits.defaultShare})
-  --for DURATION     how long, e.g. 30s, 5m, 1h; 1s to 24h (default ${formatDuration(drillLimits.defaultDurationMs)})
+  --for DURATION     how long, e.g. 30s, 5m, 1h; between ${drillDurationRange} (default ${formatDuration(drillLimits.defaultDurationMs)})
   --json             print the final report as JSON (progress goes to stderr)
   Exit 0 when a drill route served requests and failed at most ${drillLimits.maxFailedAttemptRate * 100}% of its attempts, else 1.
 `;

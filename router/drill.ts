@@ -26,7 +26,8 @@ export const drillLimits = {
   maxFailedAttemptRate: 0.05,
 } as const;
 
-const durationRange = `${formatDuration(drillLimits.minDurationMs)} and ${drillLimits.maxDurationMs / 3_600_000}h`;
+/** The drill durations the admin API and the CLI accept, as their messages and help name them. */
+export const drillDurationRange = `${formatDuration(drillLimits.minDurationMs)} and ${drillLimits.maxDurationMs / 3_600_000}h`;
 
 /** What is wrong with a drill's share, or undefined; the admin API and the CLI say the same. */
 export function drillShareProblem(share: number): string | undefined {
@@ -36,7 +37,7 @@ export function drillShareProblem(share: number): string | undefined {
 /** What is wrong with a drill's duration, or undefined; the admin API and the CLI say the same. */
 export function drillDurationProblem(durationMs: number): string | undefined {
   const fits = Number.isInteger(durationMs) && durationMs >= drillLimits.minDurationMs && durationMs <= drillLimits.maxDurationMs;
-  return fits ? undefined : `must be between ${durationRange}`;
+  return fits ? undefined : `must be between ${drillDurationRange}`;
 }
 
 export type DrillEndReason = 'elapsed' | 'stopped';

@@ -15,7 +15,7 @@ export type { FeedPollerOptions } from './feed-poller.ts';
 export { createShadowMirror } from './shadow.ts';
 export type { ShadowDeps, ShadowMirror } from './shadow.ts';
 export { requestContent } from './record.ts';
-export { DrillBoard, drillDurationProblem, drillLimits, drillShareProblem, drillVerdict } from './drill.ts';
+export { DrillBoard, drillDurationProblem, drillDurationRange, drillLimits, drillShareProblem, drillVerdict } from './drill.ts';
 export type { DrillEndReason, DrillReport, DrillRouteStats, DrillSpec, DrillStats, DrillVerdict, LatencySummary } from './drill.ts';
 export { drillStartSchema, registerDrillRoutes } from './drill-routes.ts';
 export type { DrillStartBody } from './drill-routes.ts';
