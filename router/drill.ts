@@ -221,8 +221,7 @@ export class Drill {
   #skipped = 0;
   #clientErrors = 0;
   #cancelled = 0;
-  /** Drawn requests that tried at least one drill route, and those a drill route did not serve well. */
-  #drillRequests = 0;
+  /** Drawn requests a drill route did not serve well (of those that tried one: served + fell back). */
   #drillFailures = 0;
   #baselineRequests = 0;
   #baselineFailures = 0;
@@ -263,7 +262,6 @@ export class Drill {
     switch (pass.outcome) {
       case 'served':
         this.#served += 1;
-        this.#drillRequests += 1;
         if (outcome === 'ok') this.#drillLatency.add(latencyMs);
         else if (!clientLeft) {
           // A stream the drill route started, then broke: the route failed the client.
@@ -273,7 +271,6 @@ export class Drill {
         break;
       case 'fell_back':
         this.#fellBack += 1;
-        this.#drillRequests += 1;
         this.#drillFailures += 1;
         bump(this.#fellBackByClass, pass.attempts.at(-1)?.errorClass ?? 'unknown');
         break;
@@ -305,6 +302,7 @@ export class Drill {
     });
     const attempts = routes.reduce((n, r) => n + r.attempts, 0);
     const failed = routes.reduce((n, r) => n + r.failed, 0);
+    const drillRequests = this.#served + this.#fellBack;
     const drill = this.#drillLatency.percentiles();
     const baseline = this.#baselineLatency.percentiles();
     const stats: DrillStats = {
@@ -317,7 +315,7 @@ export class Drill {
       cancelled: this.#cancelled,
       failed_attempt_rate: ratio(failed, attempts),
       routes,
-      drill: { requests: this.#drillRequests, samples: this.#drillLatency.count, p50_ms: drill.p50, p95_ms: drill.p95, error_rate: ratio(this.#drillFailures, this.#drillRequests) },
+      drill: { requests: drillRequests, samples: this.#drillLatency.count, p50_ms: drill.p50, p95_ms: drill.p95, error_rate: ratio(this.#drillFailures, drillRequests) },
       baseline: {
         requests: this.#baselineRequests,
         samples: this.#baselineLatency.count,
