@@ -10,7 +10,7 @@ import { performance } from 'node:perf_hooks';
 import { Ajv, type ErrorObject } from 'ajv';
 import Bottleneck from 'bottleneck';
 import { pino } from 'pino';
-import { certify, seededRandom, systemClock } from '../core/index.ts';
+import { certify, schemaErrorLine, seededRandom, systemClock } from '../core/index.ts';
 import {
   answerOfCompletion,
   answerText,
@@ -67,8 +67,7 @@ const validateChatRequest = new Ajv({ allErrors: false, strict: false }).compile
 
 function schemaProblem(errors: readonly ErrorObject[] | null | undefined): string {
   const first = errors?.[0];
-  if (first === undefined) return 'not a chat completion request';
-  return `${first.instancePath === '' ? '/' : first.instancePath} ${first.message ?? 'is invalid'}`;
+  return first === undefined ? 'not a chat completion request' : schemaErrorLine(first);
 }
 
 /** The prompt set, or every problem found in it (each with its file and line). */

@@ -13,6 +13,7 @@ import { Ajv, type ErrorObject } from 'ajv';
 import addFormatsPlugin from 'ajv-formats';
 import type { FastifyInstance } from 'fastify';
 import { WarmpathError } from '../core/errors.ts';
+import { schemaErrorLine } from '../core/schema-errors.ts';
 import { exchangeSchema } from '../schemas/json-schemas.ts';
 import type { ExchangeRecord } from '../schemas/index.ts';
 import type { CollectorMetrics } from './metrics.ts';
@@ -40,13 +41,7 @@ function describe(errors: readonly ErrorObject[]): string {
   const parts = new Set<string>();
   for (const e of errors) {
     // oneOf repeats what its branches already said.
-    if (e.keyword === 'oneOf') continue;
-    const at = e.instancePath === '' ? '/' : e.instancePath;
-    const p = e.params as Record<string, unknown>;
-    if (e.keyword === 'required') parts.add(`${at} must have required key "${String(p.missingProperty)}"`);
-    else if (e.keyword === 'additionalProperties') parts.add(`${at} has unknown key "${String(p.additionalProperty)}"`);
-    else if (e.keyword === 'enum') parts.add(`${at} must be one of: ${(p.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`);
-    else parts.add(`${at} ${e.message ?? e.keyword}`);
+    if (e.keyword !== 'oneOf') parts.add(schemaErrorLine(e));
   }
   return [...parts].join('; ');
 }

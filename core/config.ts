@@ -18,6 +18,7 @@ import type {
 } from '../schemas/config.ts';
 import { parseDuration, parseListen, isLoopback } from './durations.ts';
 import { WarmpathError } from './errors.ts';
+import { schemaErrorLine } from './schema-errors.ts';
 
 /** Thrown for every way a config can be wrong; `problems` holds one line per error. */
 export class ConfigError extends WarmpathError {
@@ -127,30 +128,18 @@ function formatSchemaErrors(errors: readonly ErrorObject[], file: string): strin
   for (const e of errors) {
     // if/then and allOf wrappers repeat what the inner error already says.
     if (e.keyword === 'if' || e.keyword === 'allOf') continue;
-    const at = e.instancePath === '' ? '/' : e.instancePath;
-    lines.add(`${file}: ${at} ${describeSchemaError(e)}`);
+    lines.add(`${file}: ${describeSchemaError(e)}`);
   }
   return [...lines];
 }
 
 function describeSchemaError(e: ErrorObject): string {
-  const params = e.params as Record<string, unknown>;
-  switch (e.keyword) {
-    case 'additionalProperties':
-      return `has unknown key "${String(params.additionalProperty)}"`;
-    case 'required':
-      return `must have required key "${String(params.missingProperty)}"`;
-    case 'enum':
-      return `must be one of: ${(params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;
-    case 'propertyNames':
-      return `has an invalid name "${String(params.propertyName)}" (letters, digits, '.', '_', '-'; at most 64)`;
-    case 'pattern':
-      return `${e.message ?? 'does not match'}`;
-    case 'dependencies':
-      return `must have "${String(params.missingProperty)}" when it has "${String(params.property)}"`;
-    default:
-      return e.message ?? e.keyword;
+  // Names are config keys (providers, routes, workloads): say which names are allowed.
+  if (e.keyword === 'propertyNames') {
+    const at = e.instancePath === '' ? '/' : e.instancePath;
+    return `${at} has an invalid name "${String((e.params as Record<string, unknown>).propertyName)}" (letters, digits, '.', '_', '-'; at most 64)`;
   }
+  return schemaErrorLine(e);
 }
 
 // --- cross-field checks ------------------------------------------------------------------

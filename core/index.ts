@@ -21,3 +21,4 @@ export type { ClickHouseOptions, ClickHouseStore, ResolvedStorage, StorageTarget
 export { bootstrapStatements, migrate, renderMigration } from './migrate.ts';
 export type { MigrateOptions, MigrationReport, MigrationTarget } from './migrate.ts';
 export { sha256Hex } from './hash.ts';
+export { schemaErrorLine } from './schema-errors.ts';
