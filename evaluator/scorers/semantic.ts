@@ -274,10 +274,15 @@ function canonicalObject(text: string): string | undefined {
     : undefined;
 }
 
+/** True when the first non-blank character is `{` or `[`. */
+function opensLikeJsonContainer(text: string): boolean {
+  const head = text.trimStart().charCodeAt(0);
+  return head === 123 || head === 91;
+}
+
 /** A text as the semantic score sees it: JSON (also inside one ``` fence) canonicalised. */
 export function semanticText(text: string): string {
-  const head = text.trimStart().charCodeAt(0);
-  if (head === 123 || head === 91) return canonicalObject(text) ?? text;
+  if (opensLikeJsonContainer(text)) return canonicalObject(text) ?? text;
   const inner = fenceInner(text);
   return inner === undefined ? text : (canonicalObject(inner) ?? text);
 }
@@ -300,7 +305,12 @@ export function answerText(answer: Answer): string {
   }
   const content = answer.content ?? '';
   if (isBlank(content)) return answer.refusal ?? '';
-  const parsed = parsedContent(answer);
-  if (parsed.ok && typeof parsed.value === 'object' && parsed.value !== null) return canonicalJson(parsed.value);
+  // Only text opening with { or [ can parse to an object or array. Trying prose with
+  // JSON.parse costs a thrown SyntaxError per answer: under `warmpath start` that was half
+  // of the scoring's time on the router's thread.
+  if (opensLikeJsonContainer(content)) {
+    const parsed = parsedContent(answer);
+    if (parsed.ok && typeof parsed.value === 'object' && parsed.value !== null) return canonicalJson(parsed.value);
+  }
   return semanticText(content);
 }
