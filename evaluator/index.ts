@@ -1,7 +1,8 @@
 export { createEvaluator } from './evaluator.ts';
 export type { Evaluator, EvaluatorDeps, RunSummary } from './evaluator.ts';
 export { createEvaluatorStore } from './store.ts';
-export type { EvaluatorStore, StoreTarget } from './store.ts';
+export { clientSql } from './store-sql.ts';
+export type { EvaluatorStore, StoreSql, StoreTarget } from './store.ts';
 export { FeedPublisher, registerFeedRoute } from './feed.ts';
 export type { FeedListener } from './feed.ts';
 export { createAlertSender } from './alerts.ts';

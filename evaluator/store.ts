@@ -1,13 +1,24 @@
 // Everything the evaluator reads from and writes to ClickHouse. SQL lives here only.
+//
+// The store reaches ClickHouse through two calls, JSON lines out and in (StoreSql): in
+// the process that holds the client they are the client's (store-sql.ts), in the
+// evaluator's worker thread they are messages to that process (thread.ts). Rows are
+// parsed and serialised here, on whichever thread runs the evaluator.
 
-import type { ClickHouseClient } from '@clickhouse/client';
-import { bytesInsert } from '../core/clickhouse.ts';
 import { clickHouseTimeOf } from '../core/clickhouse-time.ts';
 import type { ExchangeRequestContent, ExchangeResponseContent } from '../schemas/index.ts';
 import { mapInSlices, nextTurn, sliceSpent } from './slices.ts';
 
+/** What the store asks of ClickHouse. */
+export interface StoreSql {
+  /** A SELECT's rows as JSONEachRow text (one JSON object per line). */
+  selectJsonLines(query: string, params: Readonly<Record<string, unknown>>): Promise<string>;
+  /** JSONEachRow bytes inserted into a table. */
+  insertJsonLines(table: string, body: Buffer): Promise<void>;
+}
+
 export interface StoreTarget {
-  readonly client: ClickHouseClient;
+  readonly sql: StoreSql;
   readonly database: string;
 }
 
@@ -133,26 +144,30 @@ export function parseResponse(json: string): ExchangeResponseContent | undefined
   }
 }
 
-async function rows<T>(target: StoreTarget, query: string, params: Record<string, unknown> = {}): Promise<T[]> {
-  const result = await target.client.query({ query, query_params: params, format: 'JSONEachRow' });
-  return result.json<T>();
-}
-
 /**
- * Like rows(), for large results: parsed chunk by chunk with a turn of the event loop in
- * between, so thousands of candidate pairs never hold the router's event loop at once.
+ * A SELECT's rows, parsed with a turn of the event loop whenever a slice is spent: a page
+ * of candidate pairs is thousands of JSON objects.
  */
-async function streamedRows<T>(target: StoreTarget, query: string, params: Record<string, unknown> = {}): Promise<T[]> {
-  const result = await target.client.query({ query, query_params: params, format: 'JSONEachRow' });
+async function rows<T>(target: StoreTarget, query: string, params: Record<string, unknown> = {}): Promise<T[]> {
+  const text = await target.sql.selectJsonLines(query, params);
   const out: T[] = [];
-  // The embedded engine hands the whole result over as one chunk: slice by time, not chunk.
-  for await (const chunk of result.stream<T>()) {
-    for (const row of chunk) {
+  let start = 0;
+  while (start < text.length) {
+    let end = text.indexOf('\n', start);
+    if (end === -1) end = text.length;
+    if (end > start) {
       if (sliceSpent()) await nextTurn();
-      out.push(row.json());
+      out.push(JSON.parse(text.slice(start, end)) as T);
     }
+    start = end + 1;
   }
   return out;
+}
+
+async function insertRows(target: StoreTarget, table: string, values: readonly object[]): Promise<void> {
+  if (values.length === 0) return;
+  const lines = await mapInSlices(values, (row) => JSON.stringify(row));
+  await target.sql.insertJsonLines(table, Buffer.from(lines.join('\n')));
 }
 
 /**
@@ -169,11 +184,10 @@ function windowParams(nowMs: number, windows: Readonly<Record<string, number>>):
 
 export function createEvaluatorStore(target: StoreTarget) {
   const db = target.database;
-  const insertParityBytes = bytesInsert(target.client, `${db}.parity_results`, { format: 'JSONEachRow' });
   return {
     /** Shadows and twins stored after `since` (by insertion time), oldest first, with their primary. */
     candidates(since: Watermark, limit: number): Promise<CandidatePair[]> {
-      return streamedRows<CandidatePair>(
+      return rows<CandidatePair>(
         target,
         // No FINAL: it merges the whole table by its sorting key on every run. A record a
         // spool replay stored twice is taken once here (LIMIT 1 BY), and scoring a pair
@@ -220,10 +234,8 @@ export function createEvaluatorStore(target: StoreTarget) {
      * thousand rows were one synchronous stringify and string copy that held the router's
      * event loop 60–95 ms under `warmpath start`.
      */
-    async insertParity(results: readonly ParityRow[]): Promise<void> {
-      if (results.length === 0) return;
-      const lines = await mapInSlices(results, (row) => JSON.stringify(row));
-      await insertParityBytes(Buffer.from(lines.join('\n')));
+    insertParity(results: readonly ParityRow[]): Promise<void> {
+      return insertRows(target, `${db}.parity_results`, results);
     },
 
     /** Twin similarities per workload within each workload's window, in both measures. */
@@ -267,9 +279,8 @@ export function createEvaluatorStore(target: StoreTarget) {
       );
     },
 
-    async insertEvents(events: readonly EligibilityEventRow[]): Promise<void> {
-      if (events.length === 0) return;
-      await target.client.insert({ table: `${db}.eligibility_events`, values: events as EligibilityEventRow[], format: 'JSONEachRow' });
+    insertEvents(events: readonly EligibilityEventRow[]): Promise<void> {
+      return insertRows(target, `${db}.eligibility_events`, events);
     },
 
     /** The newest event per (workload, route): where each route stood at the last change. */
@@ -286,8 +297,8 @@ export function createEvaluatorStore(target: StoreTarget) {
       return found[0]?.value;
     },
 
-    async writeState(name: string, value: string): Promise<void> {
-      await target.client.insert({ table: `${db}.evaluator_state`, values: [{ name, value }], format: 'JSONEachRow' });
+    writeState(name: string, value: string): Promise<void> {
+      return insertRows(target, `${db}.evaluator_state`, [{ name, value }]);
     },
   };
 }

@@ -15,6 +15,7 @@ import { createEvaluator } from '../evaluator/evaluator.ts';
 import { FeedPublisher } from '../evaluator/feed.ts';
 import { embeddingCosine, textSimilarity } from '../evaluator/scorers/index.ts';
 import { createEvaluatorStore } from '../evaluator/store.ts';
+import { clientSql } from '../evaluator/store-sql.ts';
 import { simulatedEmbedding } from '../providers/index.ts';
 import type { Config, ExchangeRecord } from '../schemas/index.ts';
 import { startAssistUpstream } from './helpers/assist-upstream.ts';
@@ -97,7 +98,7 @@ async function evaluate(
   await db.client.insert({ table: `${db.database}.exchanges`, values: records.map((r) => toExchangeRow(r, config.workloads.support!.storage)), format: 'JSONEachRow' });
   const publisher = new FeedPublisher(60_000);
   const evaluator = createEvaluator({
-    config, store: createEvaluatorStore({ client: db.client, database: db.database }), publisher, alerts: undefined,
+    config, store: createEvaluatorStore({ sql: clientSql(db.client), database: db.database }), publisher, alerts: undefined,
     clock: { now: () => now, monotonic: () => performance.now() }, logger: pino({ level: 'silent' }), random,
   });
   const run = evaluator.runOnce();

@@ -13,6 +13,7 @@ import { parseConfig } from '../core/index.ts';
 import { createEvaluator } from '../evaluator/evaluator.ts';
 import { FeedPublisher } from '../evaluator/feed.ts';
 import { createEvaluatorStore } from '../evaluator/store.ts';
+import { clientSql } from '../evaluator/store-sql.ts';
 import { eligibilityFeedSchema, type ExchangeRecord } from '../schemas/index.ts';
 import { rows, testDatabase } from './helpers/clickhouse.ts';
 import { route } from './helpers/warmpath.ts';
@@ -48,7 +49,7 @@ function record(kind: ExchangeRecord['kind'], ts: number, routeName: string, con
 
 test('cold → warm → eligible after enter_after; renamed keys → ineligible at once; restart-safe and idempotent', async () => {
   const db = await testDatabase('evaluator_flow');
-  const store = createEvaluatorStore({ client: db.client, database: db.database });
+  const store = createEvaluatorStore({ sql: clientSql(db.client), database: db.database });
   const insert = async (records: ExchangeRecord[]) => {
     await db.client.insert({ table: `${db.database}.exchanges`, values: records.map((r) => toExchangeRow(r, config.workloads.support!.storage)), format: 'JSONEachRow' });
   };
@@ -120,7 +121,7 @@ test('cold → warm → eligible after enter_after; renamed keys → ineligible 
 
 test('with too few twins the fixed threshold applies and the verdict says so', async () => {
   const db = await testDatabase('evaluator_fixed');
-  const store = createEvaluatorStore({ client: db.client, database: db.database });
+  const store = createEvaluatorStore({ sql: clientSql(db.client), database: db.database });
   const now = Date.now();
   const p = record('primary', now - 1000, 'main', answer);
   const s = record('shadow', now - 1000, 'backup', answer.replace('five', 'seven'), p.record_id);
@@ -142,7 +143,7 @@ test('the published feed validates against schemas/eligibility-feed.schema.json'
   const db = await testDatabase('evaluator_feed_schema');
   const publisher = new FeedPublisher(60_000);
   const now = Date.now();
-  const evaluator = createEvaluator({ config, store: createEvaluatorStore({ client: db.client, database: db.database }), publisher, alerts: undefined, clock: { now: () => now, monotonic: () => now }, logger: pino({ level: 'silent' }) });
+  const evaluator = createEvaluator({ config, store: createEvaluatorStore({ sql: clientSql(db.client), database: db.database }), publisher, alerts: undefined, clock: { now: () => now, monotonic: () => now }, logger: pino({ level: 'silent' }) });
   const p = record('primary', now - 1000, 'main', answer);
   await db.client.insert({ table: `${db.database}.exchanges`, values: [p, record('shadow', now - 1000, 'backup', answer, p.record_id)].map((r) => toExchangeRow(r, config.workloads.support!.storage)), format: 'JSONEachRow' });
   await evaluator.runOnce();
@@ -151,7 +152,7 @@ test('the published feed validates against schemas/eligibility-feed.schema.json'
 
 test('a shadow a spool replay stored twice is one candidate and one shadow call, without FINAL', async () => {
   const db = await testDatabase('evaluator_replayed');
-  const store = createEvaluatorStore({ client: db.client, database: db.database });
+  const store = createEvaluatorStore({ sql: clientSql(db.client), database: db.database });
   const insert = async (records: ExchangeRecord[]) => {
     await db.client.insert({ table: `${db.database}.exchanges`, values: records.map((r) => toExchangeRow(r, config.workloads.support!.storage)), format: 'JSONEachRow' });
   };
@@ -177,7 +178,7 @@ test('a shadow a spool replay stored twice is one candidate and one shadow call,
 test('a run reads its candidates page by page: all answered pairs up to max_pairs_per_run, the watermark held before a waiting orphan', async () => {
   const paged = parseConfig(stringify({ ...configSource, evaluator: { min_twins: 10, max_pairs_per_run: 1100 } }), 'paged.yaml');
   const db = await testDatabase('evaluator_paged');
-  const store = createEvaluatorStore({ client: db.client, database: db.database });
+  const store = createEvaluatorStore({ sql: clientSql(db.client), database: db.database });
   const insert = async (records: ExchangeRecord[]) => {
     await db.client.insert({ table: `${db.database}.exchanges`, values: records.map((r) => toExchangeRow(r, paged.workloads.support!.storage)), format: 'JSONEachRow' });
     // Each insert its own inserted_at (millisecond resolution): the candidates' order.
