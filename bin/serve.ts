@@ -51,6 +51,11 @@ export interface ServeOptions {
   readonly telemetry?: Telemetry;
   /** Run the evaluator in this process when it owns storage (default true). */
   readonly evaluate?: boolean;
+  /**
+   * Run that evaluator on a worker thread, off the router's event loop and heap. Default:
+   * yes, unless a clock is given (the thread keeps the system clock).
+   */
+  readonly evaluatorThread?: boolean;
 }
 
 /** Keeps the newest records in memory; the collector replaces it once storage is wired. */
@@ -141,7 +146,7 @@ export async function serve(config: Config, options: ServeOptions = {}): Promise
     eligibility = options.eligibility;
   } else if (storage !== undefined && options.evaluate !== false) {
     const feed = createFeedEligibility({ graceMs: config.server.feed_grace_ms, clock, logger, meter: telemetry.meter });
-    evaluation = await startEvaluation(config, storage.store, admin, { clock, logger });
+    evaluation = await startEvaluation(config, storage.store, admin, { clock, logger, thread: options.evaluatorThread ?? options.clock === undefined });
     evaluation.publisher.subscribe((published) => feed.update(published));
     eligibility = feed;
     currentFeed = () => evaluation?.publisher.current;

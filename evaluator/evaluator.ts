@@ -14,7 +14,6 @@ import type { AlertSender } from './alerts.ts';
 import { assess, type Assessment, type RouteWindow } from './assessment.ts';
 import { createParityAssist, logAssistCounts } from './assist.ts';
 import { embeddingEvidence, judgeEvidence, preparePair, type PreparedPair } from './evidence.ts';
-import type { FeedPublisher } from './feed.ts';
 import { nextState, type RouteState } from './hysteresis.ts';
 import { mapInSlices } from './slices.ts';
 import { baselinesOf, parityOptions, windowMeasure, type Baselines, type PrimaryTypical } from './measures.ts';
@@ -50,7 +49,8 @@ const lastRunKey = 'last_run';
 export interface EvaluatorDeps {
   readonly config: Config;
   readonly store: EvaluatorStore;
-  readonly publisher: FeedPublisher;
+  /** A FeedPublisher, or the evaluator thread's relay to the one in its host. */
+  readonly publisher: { publish(routes: readonly EligibilityEntry[], nowMs: number): unknown };
   readonly alerts: AlertSender | undefined;
   readonly clock: Clock;
   readonly logger: FastifyBaseLogger;
@@ -58,6 +58,8 @@ export interface EvaluatorDeps {
   readonly clients?: ProviderClients;
   /** Decides which shadow pairs the judge sees; defaults to Math.random. */
   readonly random?: Random;
+  /** Told the epoch ms of each completed run (the evaluator's thread reports it to its host). */
+  readonly onRun?: (at: number) => void;
 }
 
 export interface RunSummary {
@@ -298,6 +300,7 @@ export function createEvaluator(deps: EvaluatorDeps): Evaluator {
     // A heartbeat the dashboards' "feed stale" alert reads.
     await store.writeState(lastRunKey, clickHouseTimeOf(now));
     lastRunAt = now;
+    deps.onRun?.(now);
     return { scored, twins, changes };
   }
 

@@ -2,6 +2,8 @@ export { createEvaluator } from './evaluator.ts';
 export type { Evaluator, EvaluatorDeps, RunSummary } from './evaluator.ts';
 export { createEvaluatorStore } from './store.ts';
 export { clientSql } from './store-sql.ts';
+export { startEvaluatorThread } from './thread.ts';
+export type { EvaluatorThreadOptions } from './thread.ts';
 export type { EvaluatorStore, StoreSql, StoreTarget } from './store.ts';
 export { FeedPublisher, registerFeedRoute } from './feed.ts';
 export type { FeedListener } from './feed.ts';
