@@ -102,6 +102,8 @@ export interface WarmpathOptions {
   readonly nodeArgs?: readonly string[];
   /** Extra `storage` keys (batching, queue) for experiments. */
   readonly storage?: Readonly<Record<string, unknown>>;
+  /** Extra `evaluator` keys (interval, …) for experiments. */
+  readonly evaluator?: Readonly<Record<string, unknown>>;
   /** Another checkout to run warmpath from (its TypeScript sources); this one by default. */
   readonly root?: string;
 }
@@ -151,6 +153,7 @@ export function warmpathConfig(options: WarmpathOptions, listen: string, adminLi
     storage: { clickhouse: `embedded:${options.dataDir}`, ...options.storage },
     // Request logging is off in the router anyway; warn keeps start-up lines out of the pipe.
     telemetry: { service_name: 'warmpath-bench', log_level: 'warn' },
+    ...(options.evaluator === undefined ? {} : { evaluator: options.evaluator }),
     providers,
     routes,
     workloads,
