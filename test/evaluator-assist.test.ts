@@ -4,7 +4,6 @@
 // outages falling back without failing the run.
 
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import { after, test } from 'node:test';
 import { pino } from 'pino';
 import { stringify } from 'yaml';
@@ -20,6 +19,7 @@ import { simulatedEmbedding } from '../providers/index.ts';
 import type { Config, ExchangeRecord } from '../schemas/index.ts';
 import { startAssistUpstream } from './helpers/assist-upstream.ts';
 import { rows, testDatabase } from './helpers/clickhouse.ts';
+import { answerRecord } from './helpers/answers.ts';
 import { route } from './helpers/warmpath.ts';
 
 const upstream = await startAssistUpstream();
@@ -53,15 +53,8 @@ const facts = ['five business days', 'three business days', 'one week', 'ten day
 const answerFor = (i: number) => `Refunds for damaged items arrive within ${facts[i % facts.length]} once the carrier confirms ticket ${i}.`;
 const request = { messages: [{ role: 'user' as const, content: 'How do refunds for damaged items work?' }] };
 
-function record(kind: ExchangeRecord['kind'], ts: number, routeName: string, content: string, pairId?: string): ExchangeRecord {
-  const id = randomUUID();
-  return {
-    record_id: id, kind, pair_id: pairId ?? id, request_id: pairId ?? id, ts: new Date(ts).toISOString(), tenant: '', workload: 'support',
-    feature: '', session: '', route: routeName, provider: 'sim', model: routeName, request_model: 'support', stream: false, status: 200,
-    outcome: 'ok', error_class: null, fallback: false, attempts: [], latency_ms: 100, ttft_ms: null,
-    usage: { input_tokens: 10, output_tokens: 30 }, cost_usd: 0, finish_reason: 'stop', request, response: { content, refusal: null, tool_calls: [] },
-  };
-}
+const record = (kind: ExchangeRecord['kind'], ts: number, routeName: string, content: string, pairId?: string): ExchangeRecord =>
+  answerRecord(kind, ts, routeName, content, request, pairId);
 
 interface Row {
   record_id: string;

@@ -3,7 +3,6 @@
 // log lines to the host's logger, ClickHouse errors back to the caller, and a clean stop.
 
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import { test } from 'node:test';
 import { pino } from 'pino';
 import { stringify } from 'yaml';
@@ -14,6 +13,7 @@ import { clientSql } from '../evaluator/store-sql.ts';
 import { startEvaluatorThread } from '../evaluator/thread.ts';
 import type { ExchangeRecord } from '../schemas/index.ts';
 import { rows, testDatabase } from './helpers/clickhouse.ts';
+import { answerRecord } from './helpers/answers.ts';
 import { route } from './helpers/warmpath.ts';
 
 const config = parseConfig(
@@ -33,17 +33,9 @@ const config = parseConfig(
   'thread.yaml',
 );
 
-function record(kind: ExchangeRecord['kind'], ts: number, routeName: string, content: string, pairId?: string): ExchangeRecord {
-  const id = randomUUID();
-  return {
-    record_id: id, kind, pair_id: pairId ?? id, request_id: pairId ?? id, ts: new Date(ts).toISOString(), tenant: '', workload: 'support',
-    feature: '', session: '', route: routeName, provider: 'sim', model: routeName, request_model: 'support', stream: false, status: 200,
-    outcome: 'ok', error_class: null, fallback: false, attempts: [], latency_ms: 100, ttft_ms: null,
-    usage: { input_tokens: 10, output_tokens: 30 }, cost_usd: 0, finish_reason: 'stop',
-    request: { messages: [{ role: 'user', content: 'Where is my parcel?' }] },
-    response: { content, refusal: null, tool_calls: [] },
-  };
-}
+const request = { messages: [{ role: 'user' as const, content: 'Where is my parcel?' }] };
+const record = (kind: ExchangeRecord['kind'], ts: number, routeName: string, content: string, pairId?: string): ExchangeRecord =>
+  answerRecord(kind, ts, routeName, content, request, pairId);
 
 /** A pino logger whose lines are kept. */
 function capturingLogger(): { logger: pino.Logger; lines: Record<string, unknown>[] } {

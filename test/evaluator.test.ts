@@ -16,6 +16,7 @@ import { createEvaluatorStore } from '../evaluator/store.ts';
 import { clientSql } from '../evaluator/store-sql.ts';
 import { eligibilityFeedSchema, type ExchangeRecord } from '../schemas/index.ts';
 import { rows, testDatabase } from './helpers/clickhouse.ts';
+import { answerRecord } from './helpers/answers.ts';
 import { route } from './helpers/warmpath.ts';
 
 const configSource = {
@@ -37,15 +38,8 @@ const config = parseConfig(stringify(configSource), 'test.yaml');
 const answer = 'Refunds for damaged items are issued within five business days once the carrier confirms the damage report.';
 const request = { messages: [{ role: 'user' as const, content: 'How do refunds for damaged items work?' }], response_format: { type: 'json_object' as const } };
 
-function record(kind: ExchangeRecord['kind'], ts: number, routeName: string, content: string, pairId?: string): ExchangeRecord {
-  const id = randomUUID();
-  return {
-    record_id: id, kind, pair_id: pairId ?? id, request_id: pairId ?? id, ts: new Date(ts).toISOString(), tenant: '', workload: 'support',
-    feature: '', session: '', route: routeName, provider: 'sim', model: routeName, request_model: 'support', stream: false, status: 200,
-    outcome: 'ok', error_class: null, fallback: false, attempts: [], latency_ms: 100, ttft_ms: null,
-    usage: { input_tokens: 10, output_tokens: 30 }, cost_usd: 0, finish_reason: 'stop', request, response: { content, refusal: null, tool_calls: [] },
-  };
-}
+const record = (kind: ExchangeRecord['kind'], ts: number, routeName: string, content: string, pairId?: string): ExchangeRecord =>
+  answerRecord(kind, ts, routeName, content, request, pairId);
 
 test('cold → warm → eligible after enter_after; renamed keys → ineligible at once; restart-safe and idempotent', async () => {
   const db = await testDatabase('evaluator_flow');
