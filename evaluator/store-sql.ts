@@ -2,23 +2,15 @@
 // way to ClickHouse in the process that holds the client.
 
 import type { ClickHouseClient } from '@clickhouse/client';
-import { bytesInsert, type BytesInsert } from '../core/clickhouse.ts';
+import { bytesInsert } from '../core/clickhouse.ts';
 import type { StoreSql } from './store.ts';
 
 export function clientSql(client: ClickHouseClient): StoreSql {
-  const inserts = new Map<string, BytesInsert>();
   return {
     async selectJsonLines(query, params) {
       const result = await client.query({ query, query_params: { ...params }, format: 'JSONEachRow' });
       return result.text();
     },
-    async insertJsonLines(table, body) {
-      let insert = inserts.get(table);
-      if (insert === undefined) {
-        insert = bytesInsert(client, table, { format: 'JSONEachRow' });
-        inserts.set(table, insert);
-      }
-      await insert(body);
-    },
+    insertJsonLines: (table, body) => bytesInsert(client, table, { format: 'JSONEachRow' })(body),
   };
 }

@@ -1,5 +1,5 @@
 // The messages between the evaluator's worker thread (thread-worker.ts) and its host
-// (thread.ts). Structured-clone data only.
+// (thread.ts), structured-clone data only, and the replies each side awaits by id.
 
 import type { Config, EligibilityEntry } from '../schemas/index.ts';
 
@@ -21,3 +21,37 @@ export type WorkerMessage =
   | { readonly type: 'publish'; readonly routes: readonly EligibilityEntry[]; readonly nowMs: number }
   | { readonly type: 'ran'; readonly at: number }
   | { readonly type: 'log'; readonly line: string };
+
+/** Answers awaited by id: one side asks, the other replies with the same id. */
+export class PendingReplies<T> {
+  #lastId = 0;
+  readonly #waiting = new Map<number, { resolve: (value: T) => void; reject: (err: Error) => void }>();
+
+  /** Sends the question `send` builds for a fresh id; resolves with the reply to it. */
+  ask(send: (id: number) => void): Promise<T> {
+    const id = ++this.#lastId;
+    return new Promise<T>((resolve, reject) => {
+      this.#waiting.set(id, { resolve, reject });
+      send(id);
+    });
+  }
+
+  /** A reply came: an error message rejects the question, else `value` answers it. */
+  settle(id: number, error: string | undefined, value: T): void {
+    const waiting = this.#waiting.get(id);
+    this.#waiting.delete(id);
+    if (error !== undefined) waiting?.reject(new Error(error));
+    else waiting?.resolve(value);
+  }
+
+  /** The other side is gone: every open question fails with `err`. */
+  rejectAll(err: Error): void {
+    for (const waiting of this.#waiting.values()) waiting.reject(err);
+    this.#waiting.clear();
+  }
+}
+
+/** What crosses the thread for an error: its message. */
+export function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

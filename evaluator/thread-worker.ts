@@ -12,29 +12,20 @@ import { systemClock } from '../core/clock.ts';
 import { createAlertSender } from './alerts.ts';
 import { createEvaluator } from './evaluator.ts';
 import { createEvaluatorStore, type StoreSql } from './store.ts';
-import type { EvaluatorMethod, HostMessage, ThreadData, WorkerMessage } from './thread-protocol.ts';
+import { errorText, PendingReplies, type EvaluatorMethod, type HostMessage, type ThreadData, type WorkerMessage } from './thread-protocol.ts';
 
 const port = parentPort;
 if (port === null) throw new Error('evaluator/thread-worker.ts runs as a worker thread');
 const { config, database } = workerData as ThreadData;
 const post = (message: WorkerMessage): void => port.postMessage(message);
 
-const waiting = new Map<number, { resolve: (text: string | undefined) => void; reject: (err: Error) => void }>();
-let lastId = 0;
-function ask(message: Omit<Extract<WorkerMessage, { type: 'select' }>, 'id'> | Omit<Extract<WorkerMessage, { type: 'insert' }>, 'id'>): Promise<string | undefined> {
-  const id = ++lastId;
-  return new Promise((resolve, reject) => {
-    waiting.set(id, { resolve, reject });
-    post({ ...message, id } as WorkerMessage);
-  });
-}
-
+const replies = new PendingReplies<string | undefined>();
 const sql: StoreSql = {
   async selectJsonLines(query, params) {
-    return (await ask({ type: 'select', query, params })) ?? '';
+    return (await replies.ask((id) => post({ type: 'select', id, query, params }))) ?? '';
   },
   async insertJsonLines(table, body) {
-    await ask({ type: 'insert', table, body });
+    await replies.ask((id) => post({ type: 'insert', id, table, body }));
   },
 };
 
@@ -69,14 +60,11 @@ async function call(method: EvaluatorMethod): Promise<unknown> {
 
 port.on('message', (message: HostMessage) => {
   if (message.type === 'sql') {
-    const pending = waiting.get(message.id);
-    waiting.delete(message.id);
-    if (message.error !== undefined) pending?.reject(new Error(message.error));
-    else pending?.resolve(message.text);
+    replies.settle(message.id, message.error, message.text);
     return;
   }
   call(message.method).then(
     (value) => post({ type: 'done', id: message.id, value }),
-    (err: unknown) => post({ type: 'done', id: message.id, error: err instanceof Error ? err.message : String(err) }),
+    (err: unknown) => post({ type: 'done', id: message.id, error: errorText(err) }),
   );
 });

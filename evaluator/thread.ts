@@ -9,7 +9,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Config, EligibilityEntry } from '../schemas/index.ts';
 import type { Evaluator, RunSummary } from './evaluator.ts';
 import type { StoreSql } from './store.ts';
-import type { EvaluatorMethod, HostMessage, ThreadData, WorkerMessage } from './thread-protocol.ts';
+import { errorText, PendingReplies, type EvaluatorMethod, type HostMessage, type ThreadData, type WorkerMessage } from './thread-protocol.ts';
 
 export interface EvaluatorThreadOptions {
   readonly config: Config;
@@ -30,8 +30,7 @@ export function startEvaluatorThread(options: EvaluatorThreadOptions): Evaluator
   const { sql, logger } = options;
   const data: ThreadData = { config: options.config, database: options.database };
   const worker = new Worker(workerUrl, { workerData: data });
-  const calls = new Map<number, { resolve: (value: unknown) => void; reject: (err: Error) => void }>();
-  let lastId = 0;
+  const calls = new PendingReplies<unknown>();
   let lastRunAt: number | undefined;
   let gone: Error | undefined;
 
@@ -39,7 +38,7 @@ export function startEvaluatorThread(options: EvaluatorThreadOptions): Evaluator
   const answer = (id: number, work: Promise<string | undefined>): void => {
     work.then(
       (text) => post({ type: 'sql', id, ...(text === undefined ? {} : { text }) }),
-      (err: unknown) => post({ type: 'sql', id, error: err instanceof Error ? err.message : String(err) }),
+      (err: unknown) => post({ type: 'sql', id, error: errorText(err) }),
     );
   };
 
@@ -62,19 +61,15 @@ export function startEvaluatorThread(options: EvaluatorThreadOptions): Evaluator
         logger[levelNames[level] ?? 'info'](fields, msg);
         return;
       }
-      case 'done': {
-        const call = calls.get(message.id);
-        calls.delete(message.id);
-        if (message.error !== undefined) call?.reject(new Error(message.error));
-        else call?.resolve(message.value);
+      case 'done':
+        calls.settle(message.id, message.error, message.value);
         return;
-      }
     }
   });
   const fail = (err: Error): void => {
-    gone = err;
-    for (const call of calls.values()) call.reject(err);
-    calls.clear();
+    // 'exit' follows 'error': the first reason is the one kept.
+    gone ??= err;
+    calls.rejectAll(err);
   };
   worker.on('error', (err: unknown) => {
     logger.error({ err }, 'the evaluator thread failed: no more evaluations until a restart');
@@ -84,11 +79,7 @@ export function startEvaluatorThread(options: EvaluatorThreadOptions): Evaluator
 
   function call<T>(method: EvaluatorMethod): Promise<T> {
     if (gone !== undefined) return Promise.reject(gone);
-    const id = ++lastId;
-    return new Promise<T>((resolve, reject) => {
-      calls.set(id, { resolve: resolve as (value: unknown) => void, reject });
-      post({ type: 'call', id, method });
-    });
+    return calls.ask((id) => post({ type: 'call', id, method })) as Promise<T>;
   }
 
   return {
