@@ -9,7 +9,7 @@ import { createProviderClients } from '../providers/index.ts';
 import type { ExchangeRecord } from '../schemas/index.ts';
 import { buildRouterApp } from './app.ts';
 import { everyCertifiedRouteEligible } from './eligibility.ts';
-import { sha256Hex } from './identity.ts';
+import { sha256Hex } from '../core/hash.ts';
 import { buildRouteTable } from './route-table.ts';
 
 const policy = { region: 'us', retention_days: 0, logs_prompts: false, data_classes: ['pii'], tools: true };

@@ -2,9 +2,9 @@
 // tenant and may pin the workload; else the x-warmpath-workload header; else the request's
 // `model` when it names a workload.
 
-import { createHash } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { WarmpathError } from '../core/errors.ts';
+import { sha256Hex } from '../core/hash.ts';
 import type { Config, VirtualKey, WorkloadConfig } from '../schemas/index.ts';
 
 export interface Identity {
@@ -17,10 +17,6 @@ export interface Identity {
 export interface KeyIndex {
   readonly enabled: boolean;
   lookup(bearer: string): VirtualKey | undefined;
-}
-
-export function sha256Hex(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
 }
 
 export function createKeyIndex(keys: readonly VirtualKey[]): KeyIndex {

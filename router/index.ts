@@ -7,7 +7,6 @@ export type { BreakerState } from './breaker.ts';
 export { everyCertifiedRouteEligible, snapshotOfFeed } from './eligibility.ts';
 export type { EligibilitySnapshot, EligibilitySource } from './eligibility.ts';
 export { failoverChain, retryWait } from './execute.ts';
-export { sha256Hex } from './identity.ts';
 export { createFeedEligibility } from './feed-eligibility.ts';
 export type { FeedEligibility, FeedFreshness } from './feed-eligibility.ts';
 export { startFeedPoller } from './feed-poller.ts';
