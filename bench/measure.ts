@@ -20,6 +20,8 @@ export interface Measurement<R extends OpenLoopResult | ClosedLoopResult = OpenL
   readonly otherCpuPct: number | undefined;
   /** Set when the target process was gone after the run: how it ended and its last output. */
   readonly targetExited?: string;
+  /** The loads of the rounds a combined measurement was made of, in the order they ran. */
+  readonly roundLoads?: readonly R[];
 }
 
 /** A run whose answers were nearly all good: the only kind a figure is computed from. */
@@ -213,7 +215,7 @@ export function combineOpen(rounds: readonly Measurement<OpenLoopResult>[]): Mea
     windowEndMs: Math.max(...loads.map((l) => l.windowEndMs)),
     generatorCpuPct: median(loads.map((l) => l.generatorCpuPct)),
   };
-  return { ...rest, load };
+  return { ...rest, load, roundLoads: loads };
 }
 
 export function combineClosed(rounds: readonly Measurement<ClosedLoopResult>[]): Measurement<ClosedLoopResult> {
@@ -230,5 +232,5 @@ export function combineClosed(rounds: readonly Measurement<ClosedLoopResult>[]):
     windowEndMs: Math.max(...loads.map((l) => l.windowEndMs)),
     generatorCpuPct: median(loads.map((l) => l.generatorCpuPct)),
   };
-  return { ...rest, load };
+  return { ...rest, load, roundLoads: loads };
 }

@@ -147,14 +147,73 @@ function openRows(rows: readonly Measurement<OpenLoopResult>[], withOverhead: bo
   });
 }
 
+/** a[i] / b[i] for each round; a round whose denominator is not positive gives NaN (printed as –). */
+export function pairedRatios(a: readonly number[], b: readonly number[]): number[] {
+  return a.map((x, i) => {
+    const y = b[i];
+    return y !== undefined && y > 0 ? x / y : Number.NaN;
+  });
+}
+
+/** One value per round of a combined measurement, in the order the rounds ran. */
+function perRound<R extends OpenLoopResult | ClosedLoopResult>(m: Measurement<R> | undefined, value: (load: R) => number): number[] {
+  if (m === undefined) return [];
+  return (m.roundLoads ?? [m.load]).map(value);
+}
+
+/** Each round's overhead (target minus direct, same round) at percentile p. */
+function overheadPerRound(rows: readonly Measurement<OpenLoopResult>[], name: string, p: keyof Percentiles): number[] {
+  const direct = perRound(byName(rows, 'direct'), (l) => l.latencyMs[p]);
+  return perRound(byName(rows, name), (l) => l.latencyMs[p]).map((v, i) => v - (direct[i] ?? Number.NaN));
+}
+
+const series = (values: readonly number[], format: (n: number) => string): string => values.map((v) => (Number.isFinite(v) ? format(v) : '–')).join(' ');
+
+/**
+ * The rounds behind the medians: on a machine whose speed drifts, a figure that misses in
+ * one round of three reads differently from one that misses in all three.
+ */
+export function roundLines(r: BenchResults): { overhead: string[]; max: string[]; shadow: string[] } {
+  const out = { overhead: [] as string[], max: [] as string[], shadow: [] as string[] };
+  if (r.rounds <= 1) return out;
+  const ratio2 = (n: number): string => n.toFixed(2);
+  const proxies = r.overhead.filter((m) => m.target !== 'direct').map((m) => m.target);
+  if (proxies.length > 0) {
+    for (const p of ['p50', 'p99'] as const) {
+      out.overhead.push(`per round, +${p} (ms): ${proxies.map((t) => `${t} ${series(overheadPerRound(r.overhead, t, p), ms)}`).join(' | ')}`);
+    }
+    const wp = overheadPerRound(r.overhead, 'warmpath', 'p50');
+    const ratios = [
+      ['warmpath ÷ bare proxy +p50', pairedRatios(wp, overheadPerRound(r.overhead, 'bare proxy', 'p50'))],
+      ['portkey ÷ warmpath +p50', pairedRatios(overheadPerRound(r.overhead, 'portkey', 'p50'), wp)],
+    ] as const;
+    out.overhead.push(`per round, ${ratios.filter(([, v]) => v.length > 0).map(([what, v]) => `${what} ${series(v, ratio2)}`).join('; ')}`);
+  }
+  if (r.max.length > 0) {
+    const rps = (name: string): number[] => perRound(byName(r.max, name), (l) => l.achievedRps);
+    out.max.push(`per round, req/s: ${r.max.map((m) => `${m.target} ${series(rps(m.target), (n) => num(n))}`).join(' | ')}`);
+    out.max.push(
+      `per round, warmpath ÷ bare proxy ${series(pairedRatios(rps('warmpath'), rps('bare proxy')), ratio2)}; ` +
+        `warmpath ÷ portkey ${series(pairedRatios(rps('warmpath'), rps('portkey')), ratio2)}`,
+    );
+  }
+  if (r.shadow !== undefined) {
+    const off = perRound(r.shadow.off, (l) => l.latencyMs.p99);
+    const on = perRound(r.shadow.on, (l) => l.latencyMs.p99);
+    out.shadow.push(`per round, p99 (ms): shadow off ${series(off, ms)} | shadow 100% ${series(on, ms)}; on ÷ off ${series(pairedRatios(on, off), ratio2)}`);
+  }
+  return out;
+}
+
 export function humanReport(r: BenchResults, f: Figures): string {
   const out: string[] = [];
   const cpuCols = ['proxy CPU', 'upstream CPU', 'loadgen CPU', 'other CPU', 'send lag p99', 'errors'];
 
   const rounds = r.rounds > 1 ? `; each figure the median of ${r.rounds} interleaved rounds` : '';
+  const byRound = roundLines(r);
   out.push(`Overhead: open loop at ${num(r.overheadRate)} req/s, upstream answers at once (ms, send to last byte${rounds})`);
   out.push(table(['target', 'req/s', 'p50', 'p90', 'p99', 'max', '+p50', '+p99', ...cpuCols], openRows(r.overhead, true)));
-  out.push('');
+  out.push(...byRound.overhead, '');
 
   out.push(`Max throughput: closed loop, ${r.maxConnections} connections (${r.max[0]?.load.generator ?? 'no generator ran'}), upstream answers at once (ms${rounds})`);
   out.push(
@@ -174,7 +233,7 @@ export function humanReport(r: BenchResults, f: Figures): string {
       ]),
     ),
   );
-  out.push('');
+  out.push(...byRound.max, '');
 
   out.push(`Streaming: open loop at ${num(r.streamRate)} req/s, stream: true, upstream sends 9 events 10 ms apart (ms)`);
   out.push(
@@ -202,6 +261,7 @@ export function humanReport(r: BenchResults, f: Figures): string {
         `${r.shadow.offMirroredPerRequest.toFixed(2)} with shadow off`,
     );
     if (r.shadow.mirroredPerRequest <= 0.5) out.push('(the secondaries received no mirror: router.shadow_p99_ratio is left out)');
+    out.push(...byRound.shadow);
     out.push('');
   }
 

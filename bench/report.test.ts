@@ -1,0 +1,112 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { ClosedLoopResult, OpenLoopResult, Percentiles } from './load-spec.ts';
+import { combineClosed, combineOpen, type Measurement } from './measure.ts';
+import { figures, pairedRatios, roundLines, type BenchResults } from './report.ts';
+
+test('paired ratios: one per round, NaN where the denominator is not positive or missing', () => {
+  const cases: [number[], number[], number[]][] = [
+    [[2, 3], [1, 2], [2, 1.5]],
+    [[1, 1], [0, -1], [Number.NaN, Number.NaN]],
+    [[1, 2, 3], [1], [1, Number.NaN, Number.NaN]],
+    [[], [1], []],
+  ];
+  for (const [a, b, expected] of cases) assert.deepEqual(pairedRatios(a, b), expected, `${a} / ${b}`);
+});
+
+const percentilesOf = (p50: number, p99: number): Percentiles => ({ p50, p90: p50, p99, max: p99, mean: p50 });
+
+function openRound(target: string, p50: number, p99: number): Measurement<OpenLoopResult> {
+  const latency = percentilesOf(p50, p99);
+  return {
+    target,
+    rounds: 1,
+    targetCpuPct: 10,
+    upstreamCpuPct: 5,
+    otherCpuPct: 0,
+    load: {
+      kind: 'open',
+      sent: 1000,
+      ok: 1000,
+      errors: 0,
+      errorSamples: [],
+      achievedRps: 1000,
+      latencyMs: latency,
+      ttfbMs: latency,
+      sendLagMs: percentilesOf(0.1, 1),
+      windowStartMs: 0,
+      windowEndMs: 1000,
+      generatorCpuPct: 10,
+    },
+  };
+}
+
+function closedRound(target: string, rps: number): Measurement<ClosedLoopResult> {
+  return {
+    target,
+    rounds: 1,
+    targetCpuPct: 100,
+    upstreamCpuPct: 30,
+    otherCpuPct: 0,
+    load: { kind: 'closed', generator: 'wrk', connections: 50, ok: rps, errors: 0, achievedRps: rps, latencyMs: percentilesOf(2, 10), windowStartMs: 0, windowEndMs: 1000, generatorCpuPct: 20 },
+  };
+}
+
+function results(rounds: number): BenchResults {
+  // p50s by round: direct 0.1, bare proxy +0.2/+0.1/+0.3, warmpath +0.3/+0.2/+0.3, Portkey +1 each.
+  const open = {
+    direct: [0.1, 0.1, 0.1].map((p50) => openRound('direct', p50, 1)),
+    'bare proxy': [0.3, 0.2, 0.4].map((p50) => openRound('bare proxy', p50, 6)),
+    warmpath: [0.4, 0.3, 0.4].map((p50) => openRound('warmpath', p50, 3)),
+    portkey: [1.1, 1.1, 1.1].map((p50) => openRound('portkey', p50, 30)),
+  };
+  const closed = {
+    'bare proxy': [10_000, 12_000, 11_000].map((rps) => closedRound('bare proxy', rps)),
+    warmpath: [7_000, 11_400, 9_900].map((rps) => closedRound('warmpath', rps)),
+    portkey: [2_000, 2_000, 2_200].map((rps) => closedRound('portkey', rps)),
+  };
+  return {
+    rounds,
+    busyRuns: 0,
+    overhead: Object.values(open).map((runs) => combineOpen(runs.slice(0, rounds))),
+    overheadRate: 1000,
+    max: Object.values(closed).map((runs) => combineClosed(runs.slice(0, rounds))),
+    maxConnections: 50,
+    stream: [],
+    streamRate: 100,
+    shadow: {
+      off: combineOpen([50, 51, 52].slice(0, rounds).map((p99) => openRound('shadow off', 50, p99))),
+      on: combineOpen([55, 51, 52].slice(0, rounds).map((p99) => openRound('shadow 100%', 50, p99))),
+      mirroredPerRequest: 2,
+      offMirroredPerRequest: 0,
+    },
+    shadowRate: 200,
+    warmpathMemory: undefined,
+    components: [],
+  };
+}
+
+test('round lines: each round of each target, and the paired ratios, in the order the rounds ran', () => {
+  const lines = roundLines(results(3));
+  assert.deepEqual(lines.overhead, [
+    'per round, +p50 (ms): bare proxy 0.20 0.10 0.30 | warmpath 0.30 0.20 0.30 | portkey 1.00 1.00 1.00',
+    'per round, +p99 (ms): bare proxy 5.00 5.00 5.00 | warmpath 2.00 2.00 2.00 | portkey 29.0 29.0 29.0',
+    'per round, warmpath ÷ bare proxy +p50 1.50 2.00 1.00; portkey ÷ warmpath +p50 3.33 5.00 3.33',
+  ]);
+  assert.deepEqual(lines.max, [
+    'per round, req/s: bare proxy 10,000 12,000 11,000 | warmpath 7,000 11,400 9,900 | portkey 2,000 2,000 2,200',
+    'per round, warmpath ÷ bare proxy 0.70 0.95 0.90; warmpath ÷ portkey 3.50 5.70 4.50',
+  ]);
+  assert.deepEqual(lines.shadow, ['per round, p99 (ms): shadow off 50.0 51.0 52.0 | shadow 100% 55.0 51.0 52.0; on ÷ off 1.10 1.00 1.00']);
+});
+
+test('round lines: none for a single round, whose table already is the round', () => {
+  assert.deepEqual(roundLines(results(1)), { overhead: [], max: [], shadow: [] });
+});
+
+test('the figures stay ratios of the medians over the rounds', () => {
+  const f = figures(results(3));
+  // Medians: bare proxy 11,000 and warmpath 9,900 req/s; +p50 0.2 (bare) and 0.3 ms (warmpath).
+  assert.equal(f['router.max_rps_vs_bare'], 0.9);
+  assert.equal(f['router.vs_bare_p50_ratio'], 1.5);
+});
