@@ -43,7 +43,7 @@ interface Hook {
 const hooks: Readonly<Record<ComponentName, Hook>> = {
   collector: {
     candidates: [{ module: 'collector/index', exportName: 'measureCollectorThroughput' }],
-    options: (o) => ({ records: o.quick ? 50_000 : 200_000, dataDir: o.dataDir }),
+    options: (o) => ({ records: o.quick ? 100_000 : 200_000, dataDir: o.dataDir }),
     fields: ['records_per_second', 'recordsPerSecond', 'recordsPerS', 'records_per_s'],
   },
   evaluator: {
