@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { ClosedLoopResult, OpenLoopResult, Percentiles } from './load-spec.ts';
 import { combineClosed, combineOpen, type Measurement } from './measure.ts';
-import { figures, pairedRatios, roundLines, type BenchResults } from './report.ts';
+import { figures, humanReport, pairedRatios, roundLines, type BenchResults } from './report.ts';
 
 test('paired ratios: one per round, NaN where the denominator is not positive or missing', () => {
   const cases: [number[], number[], number[]][] = [
@@ -52,7 +52,7 @@ function closedRound(target: string, rps: number): Measurement<ClosedLoopResult>
   };
 }
 
-function results(rounds: number): BenchResults {
+function results(rounds: number, maxRounds = rounds): BenchResults {
   // p50s by round: direct 0.1, bare proxy +0.2/+0.1/+0.3, warmpath +0.3/+0.2/+0.3, Portkey +1 each.
   const open = {
     direct: [0.1, 0.1, 0.1].map((p50) => openRound('direct', p50, 1)),
@@ -61,16 +61,16 @@ function results(rounds: number): BenchResults {
     portkey: [1.1, 1.1, 1.1].map((p50) => openRound('portkey', p50, 30)),
   };
   const closed = {
+    direct: [60_000].map((rps) => closedRound('direct', rps)),
     'bare proxy': [10_000, 12_000, 11_000].map((rps) => closedRound('bare proxy', rps)),
     warmpath: [7_000, 11_400, 9_900].map((rps) => closedRound('warmpath', rps)),
     portkey: [2_000, 2_000, 2_200].map((rps) => closedRound('portkey', rps)),
   };
   return {
-    rounds,
     busyRuns: 0,
     overhead: Object.values(open).map((runs) => combineOpen(runs.slice(0, rounds))),
     overheadRate: 1000,
-    max: Object.values(closed).map((runs) => combineClosed(runs.slice(0, rounds))),
+    max: Object.values(closed).map((runs) => combineClosed(runs.slice(0, maxRounds))),
     maxConnections: 50,
     stream: [],
     streamRate: 100,
@@ -94,7 +94,7 @@ test('round lines: each round of each target, and the paired ratios, in the orde
     'per round, warmpath ÷ bare proxy +p50 1.50 2.00 1.00; portkey ÷ warmpath +p50 3.33 5.00 3.33',
   ]);
   assert.deepEqual(lines.max, [
-    'per round, req/s: bare proxy 10,000 12,000 11,000 | warmpath 7,000 11,400 9,900 | portkey 2,000 2,000 2,200',
+    'per round, req/s: direct 60,000 | bare proxy 10,000 12,000 11,000 | warmpath 7,000 11,400 9,900 | portkey 2,000 2,000 2,200',
     'per round, warmpath ÷ bare proxy 0.70 0.95 0.90; warmpath ÷ portkey 3.50 5.70 4.50',
   ]);
   assert.deepEqual(lines.shadow, ['per round, p99 (ms): shadow off 50.0 51.0 52.0 | shadow 100% 55.0 51.0 52.0; on ÷ off 1.10 1.00 1.00']);
@@ -102,6 +102,15 @@ test('round lines: each round of each target, and the paired ratios, in the orde
 
 test('round lines: none for a single round, whose table already is the round', () => {
   assert.deepEqual(roundLines(results(1)), { overhead: [], max: [], shadow: [] });
+});
+
+test('round lines: per scenario, for the scenarios measured in several rounds', () => {
+  const lines = roundLines(results(1, 3));
+  assert.deepEqual(lines.overhead, []);
+  assert.deepEqual(lines.shadow, []);
+  assert.equal(lines.max.length, 2);
+  assert.match(humanReport(results(1, 3), {}), /Max throughput: .*each figure the median of 3 interleaved rounds; direct: 1 round\)/);
+  assert.doesNotMatch(humanReport(results(1, 3), {}), /Overhead: .*median/);
 });
 
 test('the figures stay ratios of the medians over the rounds', () => {

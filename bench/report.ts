@@ -16,7 +16,6 @@ export interface ShadowResult {
 }
 
 export interface BenchResults {
-  readonly rounds: number;
   /** Runs that started while other processes kept the machine busy. */
   readonly busyRuns: number;
   readonly overhead: readonly Measurement<OpenLoopResult>[];
@@ -155,6 +154,20 @@ export function pairedRatios(a: readonly number[], b: readonly number[]): number
   });
 }
 
+/** How many rounds a scenario's figures are the medians of (1 for none). */
+function roundsOf(rows: readonly Measurement[]): number {
+  return Math.max(1, ...rows.map((m) => m.rounds));
+}
+
+/** Names the targets measured in fewer rounds than the others (direct at max throughput). */
+function fewerRounds(rows: readonly Measurement[]): string {
+  const most = roundsOf(rows);
+  const fewer = rows.filter((m) => m.rounds < most);
+  return fewer.length === 0 ? '' : `; ${fewer.map((m) => `${m.target}: ${m.rounds} round${m.rounds === 1 ? '' : 's'}`).join(', ')}`;
+}
+
+const medianNote = (rounds: number): string => (rounds > 1 ? `; each figure the median of ${rounds} interleaved rounds` : '');
+
 /** One value per round of a combined measurement, in the order the rounds ran. */
 function perRound<R extends OpenLoopResult | ClosedLoopResult>(m: Measurement<R> | undefined, value: (load: R) => number): number[] {
   if (m === undefined) return [];
@@ -175,10 +188,9 @@ const series = (values: readonly number[], format: (n: number) => string): strin
  */
 export function roundLines(r: BenchResults): { overhead: string[]; max: string[]; shadow: string[] } {
   const out = { overhead: [] as string[], max: [] as string[], shadow: [] as string[] };
-  if (r.rounds <= 1) return out;
   const ratio2 = (n: number): string => n.toFixed(2);
   const proxies = r.overhead.filter((m) => m.target !== 'direct').map((m) => m.target);
-  if (proxies.length > 0) {
+  if (proxies.length > 0 && roundsOf(r.overhead) > 1) {
     for (const p of ['p50', 'p99'] as const) {
       out.overhead.push(`per round, +${p} (ms): ${proxies.map((t) => `${t} ${series(overheadPerRound(r.overhead, t, p), ms)}`).join(' | ')}`);
     }
@@ -189,7 +201,7 @@ export function roundLines(r: BenchResults): { overhead: string[]; max: string[]
     ] as const;
     out.overhead.push(`per round, ${ratios.filter(([, v]) => v.length > 0).map(([what, v]) => `${what} ${series(v, ratio2)}`).join('; ')}`);
   }
-  if (r.max.length > 0) {
+  if (roundsOf(r.max) > 1) {
     const rps = (name: string): number[] => perRound(byName(r.max, name), (l) => l.achievedRps);
     out.max.push(`per round, req/s: ${r.max.map((m) => `${m.target} ${series(rps(m.target), (n) => num(n))}`).join(' | ')}`);
     out.max.push(
@@ -197,7 +209,7 @@ export function roundLines(r: BenchResults): { overhead: string[]; max: string[]
         `warmpath ÷ portkey ${series(pairedRatios(rps('warmpath'), rps('portkey')), ratio2)}`,
     );
   }
-  if (r.shadow !== undefined) {
+  if (r.shadow !== undefined && r.shadow.off.rounds > 1) {
     const off = perRound(r.shadow.off, (l) => l.latencyMs.p99);
     const on = perRound(r.shadow.on, (l) => l.latencyMs.p99);
     out.shadow.push(`per round, p99 (ms): shadow off ${series(off, ms)} | shadow 100% ${series(on, ms)}; on ÷ off ${series(pairedRatios(on, off), ratio2)}`);
@@ -209,13 +221,12 @@ export function humanReport(r: BenchResults, f: Figures): string {
   const out: string[] = [];
   const cpuCols = ['proxy CPU', 'upstream CPU', 'loadgen CPU', 'other CPU', 'send lag p99', 'errors'];
 
-  const rounds = r.rounds > 1 ? `; each figure the median of ${r.rounds} interleaved rounds` : '';
   const byRound = roundLines(r);
-  out.push(`Overhead: open loop at ${num(r.overheadRate)} req/s, upstream answers at once (ms, send to last byte${rounds})`);
+  out.push(`Overhead: open loop at ${num(r.overheadRate)} req/s, upstream answers at once (ms, send to last byte${medianNote(roundsOf(r.overhead))})`);
   out.push(table(['target', 'req/s', 'p50', 'p90', 'p99', 'max', '+p50', '+p99', ...cpuCols], openRows(r.overhead, true)));
   out.push(...byRound.overhead, '');
 
-  out.push(`Max throughput: closed loop, ${r.maxConnections} connections (${r.max[0]?.load.generator ?? 'no generator ran'}), upstream answers at once (ms${rounds})`);
+  out.push(`Max throughput: closed loop, ${r.maxConnections} connections (${r.max[0]?.load.generator ?? 'no generator ran'}), upstream answers at once (ms${medianNote(roundsOf(r.max))}${fewerRounds(r.max)})`);
   out.push(
     table(
       ['target', 'req/s', 'p50', 'p90', 'p99', 'proxy CPU', 'upstream CPU', 'loadgen CPU', 'other CPU', 'errors'],
@@ -254,7 +265,7 @@ export function humanReport(r: BenchResults, f: Figures): string {
   out.push('');
 
   if (r.shadow !== undefined) {
-    out.push(`Shadow: open loop at ${num(r.shadowRate)} req/s, primary upstream 50 ms, two secondaries 500 ms (primary latency, ms${rounds})`);
+    out.push(`Shadow: open loop at ${num(r.shadowRate)} req/s, primary upstream 50 ms, two secondaries 500 ms (primary latency, ms${medianNote(r.shadow.off.rounds)})`);
     out.push(table(['warmpath', 'req/s', 'p50', 'p90', 'p99', 'max', ...cpuCols], openRows([r.shadow.off, r.shadow.on], false)));
     out.push(
       `secondary requests per primary request: ${r.shadow.mirroredPerRequest.toFixed(2)} with shadow 100% (2.00 = every request mirrored to both), ` +
