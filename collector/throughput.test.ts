@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { test } from 'node:test';
 import { openClickHouse } from '../core/index.ts';
-import { tempDir } from '../test/helpers/clickhouse.ts';
+import { embeddedStorage, tempDir } from '../test/helpers/clickhouse.ts';
 import { exchangesTable } from './collector.ts';
 import { measureCollectorThroughput } from './throughput.ts';
 
@@ -16,16 +15,7 @@ test('collector throughput: the warm-up batch is stored as well, and the rate co
   assert.equal(result.records_per_second, Math.round(3000 / result.seconds));
 
   // Every record reached the table, the warm-up's under ids of their own.
-  const store = await openClickHouse({
-    clickhouse: `embedded:${join(dataDir, 'clickhouse')}`,
-    database: 'warmpath',
-    cluster: undefined,
-    spool_dir: join(dataDir, 'spool'),
-    spool_max_mb: 64,
-    batch_max_rows: 1000,
-    batch_max_delay_ms: 50,
-    queue_max_rows: 10_000,
-  });
+  const store = await openClickHouse(embeddedStorage(dataDir));
   try {
     const rows = await (await store.client.query({ query: `SELECT count() AS n, uniqExact(record_id) AS ids FROM warmpath.${exchangesTable}`, format: 'JSONEachRow' })).json<{ n: string; ids: string }>();
     assert.deepEqual(rows.map((r) => [Number(r.n), Number(r.ids)]), [[4000, 4000]]);
