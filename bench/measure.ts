@@ -9,8 +9,7 @@ import { findWrk, runWrkClosedLoop } from './wrk.ts';
 
 export interface Measurement<R extends OpenLoopResult | ClosedLoopResult = OpenLoopResult | ClosedLoopResult> {
   readonly target: string;
-  /** How many runs were combined (each figure is the median over them). */
-  readonly rounds: number;
+  /** Each figure of a combined measurement is the median over its rounds. */
   readonly load: R;
   /** The proxy's CPU, % of one core; undefined for direct. */
   readonly targetCpuPct: number | undefined;
@@ -20,8 +19,8 @@ export interface Measurement<R extends OpenLoopResult | ClosedLoopResult = OpenL
   readonly otherCpuPct: number | undefined;
   /** Set when the target process was gone after the run: how it ended and its last output. */
   readonly targetExited?: string;
-  /** The loads of the rounds a combined measurement was made of, in the order they ran. */
-  readonly roundLoads?: readonly R[];
+  /** The runs' loads in the order they ran: one for a single run, one per round once combined. */
+  readonly roundLoads: readonly R[];
 }
 
 /** A run whose answers were nearly all good: the only kind a figure is computed from. */
@@ -109,7 +108,7 @@ function measured<R extends OpenLoopResult | ClosedLoopResult>(ctx: MeasureConte
     await ctx.beforeRun();
     const load = await run();
     ctx.sampler.sample();
-    return { target: target.name, rounds: 1, load, ...cpuOf(ctx, target, load.windowStartMs, load.windowEndMs), ...exitNote(target) };
+    return { target: target.name, load, roundLoads: [load], ...cpuOf(ctx, target, load.windowStartMs, load.windowEndMs), ...exitNote(target) };
   });
 }
 
@@ -191,7 +190,6 @@ function combineCommon<R extends OpenLoopResult | ClosedLoopResult>(rounds: read
     ...(exited === undefined ? {} : { targetExited: exited }),
     first,
     target: first.target,
-    rounds: rounds.length,
     targetCpuPct: medianOptional(rounds.map((r) => r.targetCpuPct)),
     upstreamCpuPct: medianOptional(rounds.map((r) => r.upstreamCpuPct)),
     otherCpuPct: medianOptional(rounds.map((r) => r.otherCpuPct)),

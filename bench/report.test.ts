@@ -18,38 +18,26 @@ const percentilesOf = (p50: number, p99: number): Percentiles => ({ p50, p90: p5
 
 function openRound(target: string, p50: number, p99: number): Measurement<OpenLoopResult> {
   const latency = percentilesOf(p50, p99);
-  return {
-    target,
-    rounds: 1,
-    targetCpuPct: 10,
-    upstreamCpuPct: 5,
-    otherCpuPct: 0,
-    load: {
-      kind: 'open',
-      sent: 1000,
-      ok: 1000,
-      errors: 0,
-      errorSamples: [],
-      achievedRps: 1000,
-      latencyMs: latency,
-      ttfbMs: latency,
-      sendLagMs: percentilesOf(0.1, 1),
-      windowStartMs: 0,
-      windowEndMs: 1000,
-      generatorCpuPct: 10,
-    },
+  const load: OpenLoopResult = {
+    kind: 'open',
+    sent: 1000,
+    ok: 1000,
+    errors: 0,
+    errorSamples: [],
+    achievedRps: 1000,
+    latencyMs: latency,
+    ttfbMs: latency,
+    sendLagMs: percentilesOf(0.1, 1),
+    windowStartMs: 0,
+    windowEndMs: 1000,
+    generatorCpuPct: 10,
   };
+  return { target, targetCpuPct: 10, upstreamCpuPct: 5, otherCpuPct: 0, load, roundLoads: [load] };
 }
 
 function closedRound(target: string, rps: number): Measurement<ClosedLoopResult> {
-  return {
-    target,
-    rounds: 1,
-    targetCpuPct: 100,
-    upstreamCpuPct: 30,
-    otherCpuPct: 0,
-    load: { kind: 'closed', generator: 'wrk', connections: 50, ok: rps, errors: 0, achievedRps: rps, latencyMs: percentilesOf(2, 10), windowStartMs: 0, windowEndMs: 1000, generatorCpuPct: 20 },
-  };
+  const load: ClosedLoopResult = { kind: 'closed', generator: 'wrk', connections: 50, ok: rps, errors: 0, achievedRps: rps, latencyMs: percentilesOf(2, 10), windowStartMs: 0, windowEndMs: 1000, generatorCpuPct: 20 };
+  return { target, targetCpuPct: 100, upstreamCpuPct: 30, otherCpuPct: 0, load, roundLoads: [load] };
 }
 
 function results(rounds: number, maxRounds = rounds): BenchResults {

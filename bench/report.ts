@@ -148,30 +148,26 @@ function openRows(rows: readonly Measurement<OpenLoopResult>[], withOverhead: bo
 
 /** a[i] / b[i] for each round; a round whose denominator is not positive gives NaN (printed as –). */
 export function pairedRatios(a: readonly number[], b: readonly number[]): number[] {
-  return a.map((x, i) => {
-    const y = b[i];
-    return y !== undefined && y > 0 ? x / y : Number.NaN;
-  });
+  return a.map((x, i) => ratio(x, b[i]) ?? Number.NaN);
 }
 
 /** How many rounds a scenario's figures are the medians of (1 for none). */
 function roundsOf(rows: readonly Measurement[]): number {
-  return Math.max(1, ...rows.map((m) => m.rounds));
+  return Math.max(1, ...rows.map((m) => m.roundLoads.length));
 }
 
 /** Names the targets measured in fewer rounds than the others (direct at max throughput). */
 function fewerRounds(rows: readonly Measurement[]): string {
   const most = roundsOf(rows);
-  const fewer = rows.filter((m) => m.rounds < most);
-  return fewer.length === 0 ? '' : `; ${fewer.map((m) => `${m.target}: ${m.rounds} round${m.rounds === 1 ? '' : 's'}`).join(', ')}`;
+  const fewer = rows.filter((m) => m.roundLoads.length < most);
+  return fewer.length === 0 ? '' : `; ${fewer.map((m) => `${m.target}: ${m.roundLoads.length} round${m.roundLoads.length === 1 ? '' : 's'}`).join(', ')}`;
 }
 
 const medianNote = (rounds: number): string => (rounds > 1 ? `; each figure the median of ${rounds} interleaved rounds` : '');
 
 /** One value per round of a combined measurement, in the order the rounds ran. */
 function perRound<R extends OpenLoopResult | ClosedLoopResult>(m: Measurement<R> | undefined, value: (load: R) => number): number[] {
-  if (m === undefined) return [];
-  return (m.roundLoads ?? [m.load]).map(value);
+  return m === undefined ? [] : m.roundLoads.map(value);
 }
 
 /** Each round's overhead (target minus direct, same round) at percentile p. */
@@ -209,7 +205,7 @@ export function roundLines(r: BenchResults): { overhead: string[]; max: string[]
         `warmpath ÷ portkey ${series(pairedRatios(rps('warmpath'), rps('portkey')), ratio2)}`,
     );
   }
-  if (r.shadow !== undefined && r.shadow.off.rounds > 1) {
+  if (r.shadow !== undefined && roundsOf([r.shadow.off, r.shadow.on]) > 1) {
     const off = perRound(r.shadow.off, (l) => l.latencyMs.p99);
     const on = perRound(r.shadow.on, (l) => l.latencyMs.p99);
     out.shadow.push(`per round, p99 (ms): shadow off ${series(off, ms)} | shadow 100% ${series(on, ms)}; on ÷ off ${series(pairedRatios(on, off), ratio2)}`);
@@ -265,7 +261,7 @@ export function humanReport(r: BenchResults, f: Figures): string {
   out.push('');
 
   if (r.shadow !== undefined) {
-    out.push(`Shadow: open loop at ${num(r.shadowRate)} req/s, primary upstream 50 ms, two secondaries 500 ms (primary latency, ms${medianNote(r.shadow.off.rounds)})`);
+    out.push(`Shadow: open loop at ${num(r.shadowRate)} req/s, primary upstream 50 ms, two secondaries 500 ms (primary latency, ms${medianNote(roundsOf([r.shadow.off, r.shadow.on]))})`);
     out.push(table(['warmpath', 'req/s', 'p50', 'p90', 'p99', 'max', ...cpuCols], openRows([r.shadow.off, r.shadow.on], false)));
     out.push(
       `secondary requests per primary request: ${r.shadow.mirroredPerRequest.toFixed(2)} with shadow 100% (2.00 = every request mirrored to both), ` +
