@@ -60,7 +60,10 @@ function results(rounds: number, maxRounds = rounds): BenchResults {
     overheadRate: 1000,
     max: Object.values(closed).map((runs) => combineClosed(runs.slice(0, maxRounds))),
     maxConnections: 50,
-    stream: [],
+    stream: [
+      combineOpen([1.0, 1.1, 0.9].slice(0, rounds).map((p50) => openRound('direct', p50, 3))),
+      combineOpen([2.0, 2.5, 1.5].slice(0, rounds).map((p50) => openRound('warmpath', p50, 6))),
+    ],
     streamRate: 100,
     shadow: {
       off: combineOpen([50, 51, 52].slice(0, rounds).map((p99) => openRound('shadow off', 50, p99))),
@@ -85,11 +88,12 @@ test('round lines: each round of each target, and the paired ratios, in the orde
     'per round, req/s: direct 60,000 | bare proxy 10,000 12,000 11,000 | warmpath 7,000 11,400 9,900 | portkey 2,000 2,000 2,200',
     'per round, warmpath ÷ bare proxy 0.70 0.95 0.90; warmpath ÷ portkey 3.50 5.70 4.50',
   ]);
+  assert.deepEqual(lines.stream, ['per round, TTFB p50 (ms): direct 1.00 1.10 0.90 | warmpath 2.00 2.50 1.50']);
   assert.deepEqual(lines.shadow, ['per round, p99 (ms): shadow off 50.0 51.0 52.0 | shadow 100% 55.0 51.0 52.0; on ÷ off 1.10 1.00 1.00']);
 });
 
 test('round lines: none for a single round, whose table already is the round', () => {
-  assert.deepEqual(roundLines(results(1)), { overhead: [], max: [], shadow: [] });
+  assert.deepEqual(roundLines(results(1)), { overhead: [], max: [], stream: [], shadow: [] });
 });
 
 test('round lines: per scenario, for the scenarios measured in several rounds', () => {
@@ -106,4 +110,5 @@ test('the figures stay ratios of the medians over the rounds', () => {
   // Medians: bare proxy 11,000 and warmpath 9,900 req/s; +p50 0.2 (bare) and 0.3 ms (warmpath).
   assert.equal(f['router.max_rps_vs_bare'], 0.9);
   assert.equal(f['router.vs_bare_p50_ratio'], 1.5);
+  assert.equal(f['router.ttfb_stream_ms'], 2);
 });

@@ -182,8 +182,8 @@ const series = (values: readonly number[], format: (n: number) => string): strin
  * The rounds behind the medians: on a machine whose speed drifts, a figure that misses in
  * one round of three reads differently from one that misses in all three.
  */
-export function roundLines(r: BenchResults): { overhead: string[]; max: string[]; shadow: string[] } {
-  const out = { overhead: [] as string[], max: [] as string[], shadow: [] as string[] };
+export function roundLines(r: BenchResults): { overhead: string[]; max: string[]; stream: string[]; shadow: string[] } {
+  const out = { overhead: [] as string[], max: [] as string[], stream: [] as string[], shadow: [] as string[] };
   const ratio2 = (n: number): string => n.toFixed(2);
   const proxies = r.overhead.filter((m) => m.target !== 'direct').map((m) => m.target);
   if (proxies.length > 0 && roundsOf(r.overhead) > 1) {
@@ -204,6 +204,9 @@ export function roundLines(r: BenchResults): { overhead: string[]; max: string[]
       `per round, warmpath ÷ bare proxy ${series(pairedRatios(rps('warmpath'), rps('bare proxy')), ratio2)}; ` +
         `warmpath ÷ portkey ${series(pairedRatios(rps('warmpath'), rps('portkey')), ratio2)}`,
     );
+  }
+  if (roundsOf(r.stream) > 1) {
+    out.stream.push(`per round, TTFB p50 (ms): ${r.stream.map((m) => `${m.target} ${series(perRound(m, (l) => l.ttfbMs.p50), ms)}`).join(' | ')}`);
   }
   if (r.shadow !== undefined && roundsOf([r.shadow.off, r.shadow.on]) > 1) {
     const off = perRound(r.shadow.off, (l) => l.latencyMs.p99);
@@ -242,7 +245,7 @@ export function humanReport(r: BenchResults, f: Figures): string {
   );
   out.push(...byRound.max, '');
 
-  out.push(`Streaming: open loop at ${num(r.streamRate)} req/s, stream: true, upstream sends 9 events 10 ms apart (ms)`);
+  out.push(`Streaming: open loop at ${num(r.streamRate)} req/s, stream: true, upstream sends 9 events 10 ms apart (ms${medianNote(roundsOf(r.stream))})`);
   out.push(
     table(
       ['target', 'req/s', 'TTFB p50', 'TTFB p90', 'TTFB p99', 'last byte p50', 'proxy CPU', 'errors'],
@@ -258,7 +261,7 @@ export function humanReport(r: BenchResults, f: Figures): string {
       ]),
     ),
   );
-  out.push('');
+  out.push(...byRound.stream, '');
 
   if (r.shadow !== undefined) {
     out.push(`Shadow: open loop at ${num(r.shadowRate)} req/s, primary upstream 50 ms, two secondaries 500 ms (primary latency, ms${medianNote(roundsOf([r.shadow.off, r.shadow.on]))})`);

@@ -66,8 +66,17 @@ interface WrkSummary {
   readonly mean: number;
 }
 
+/**
+ * wrk's `-d` takes whole seconds: a plan that asks for 1.5 s would silently get 2, and its
+ * report would name a load that never ran.
+ */
+export function wrkSeconds(seconds: number, what: string): number {
+  if (!Number.isInteger(seconds) || seconds < 1) throw new RangeError(`wrk runs whole seconds, at least 1: ${what} is ${seconds} s`);
+  return seconds;
+}
+
 async function runWrk(group: ProcessGroup, wrk: string, seconds: number, args: (seconds: number) => string[]): Promise<WrkSummary> {
-  const child = group.spawn('wrk', wrk, args(Math.max(1, Math.ceil(seconds))));
+  const child = group.spawn('wrk', wrk, args(seconds));
   let out = '';
   child.process.stdout?.on('data', (chunk: Buffer) => (out += chunk.toString('utf8')));
   // Killed past its own duration plus a margin, like every load process.
@@ -89,10 +98,12 @@ export async function runWrkClosedLoop(group: ProcessGroup, wrk: string, spec: C
     const headers = Object.entries({ 'content-type': 'application/json', ...spec.headers }).map(([k, v]) => `${k}: ${v}`);
     // One thread: 50 connections are one event loop's work, and the second core is the targets'.
     const args = (seconds: number): string[] => ['-t1', `-c${spec.connections}`, `-d${seconds}s`, '--timeout', '10s', '-s', scriptFile, spec.url, '--', bodyFile, ...headers];
-    if (spec.warmupS > 0) await runWrk(group, wrk, spec.warmupS, args);
+    const warmupS = spec.warmupS > 0 ? wrkSeconds(spec.warmupS, 'the warm-up') : 0;
+    const durationS = wrkSeconds(spec.durationS, 'the measured run');
+    if (warmupS > 0) await runWrk(group, wrk, warmupS, args);
     const cpuBefore = reapedChildrenCpuMs();
     const started = Date.now();
-    const s = await runWrk(group, wrk, spec.durationS, args);
+    const s = await runWrk(group, wrk, durationS, args);
     const finished = Date.now();
     const ok = s.requests - s.status;
     const seconds = s.durationUs / 1e6;
