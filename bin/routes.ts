@@ -20,6 +20,8 @@ export interface RouteRow {
   readonly pass_rate: number | null;
   readonly lower_bound: number | null;
   readonly noise_floor: number | null;
+  /** The measure the semantic figures are in (`lexical` or `embeddings`); null before an evaluation. */
+  readonly similarity_source: string | null;
   readonly newest_sample_age_s: number | null;
   readonly breaker: string | null;
   readonly shadow_spend_usd_today: number | null;
@@ -43,6 +45,7 @@ export function routeRows(config: Config, feed: EligibilityFeed | undefined, sta
         pass_rate: num(entry?.parity.pass_rate),
         lower_bound: num(entry?.parity.lower_bound),
         noise_floor: num(entry?.parity.noise_floor),
+        similarity_source: typeof entry?.parity.similarity_source === 'string' ? entry.parity.similarity_source : null,
         newest_sample_age_s: num(entry?.warmth.newest_sample_age_s),
         breaker: status?.breaker(route) ?? null,
         shadow_spend_usd_today: role === 'primary' ? (status?.shadowSpendToday(workload.name) ?? null) : null,
@@ -55,7 +58,7 @@ export function routeRows(config: Config, feed: EligibilityFeed | undefined, sta
 const fixed = (x: number | null, digits: number): string => (x === null ? '-' : x.toFixed(digits));
 
 export function formatRoutes(rows: readonly RouteRow[]): string {
-  const header = ['WORKLOAD', 'ROUTE', 'ROLE', 'ELIGIBLE', 'SAMPLES', 'PASS', 'LOWER', 'NOISE FLOOR', 'NEWEST', 'BREAKER', 'SPEND TODAY', 'WHY'];
+  const header = ['WORKLOAD', 'ROUTE', 'ROLE', 'ELIGIBLE', 'SAMPLES', 'PASS', 'LOWER', 'NOISE FLOOR', 'MEASURE', 'NEWEST', 'BREAKER', 'SPEND TODAY', 'WHY'];
   const body = rows.map((r) => [
     r.workload,
     r.route,
@@ -65,6 +68,7 @@ export function formatRoutes(rows: readonly RouteRow[]): string {
     percent(r.pass_rate),
     percent(r.lower_bound),
     fixed(r.noise_floor, 3),
+    r.similarity_source ?? '-',
     r.newest_sample_age_s === null ? '-' : `${r.newest_sample_age_s}s`,
     r.breaker ?? '-',
     r.shadow_spend_usd_today === null ? '' : `$${r.shadow_spend_usd_today.toFixed(4)}`,

@@ -41,7 +41,8 @@ export function overviewDashboard(constants: SqlConstants, limits: AlertLimits):
   const similarity = timeSeries(spec('similarityVsNoise', 'Semantic similarity against the primary\'s own noise',
     'Mean similarity of each secondary\'s answers to the primary\'s (→ route), the primary against itself on noise twins (the run-to-run ' +
     'variation), and the noise floor the evaluator judged secondaries against. A secondary is only as different as the primary is from itself ' +
-    'when its line sits with the twins\'.', 12, 8), ids, 'percentunit').min(0).max(1);
+    'when its line sits with the twins\'. Series in embeddings cosine (workloads with parity.embeddings) are marked "(embeddings)": the two ' +
+    'measures are different scales and never averaged together.', 12, 8), ids, 'percentunit').min(0).max(1);
 
   const failures = timeSeries(spec('failuresByCheck', 'Parity failures by check',
     'Failed checks of scored shadow pairs, stacked by route and check (json, schema, json_keys, tool_calls, finish_reason, refusal, length, ' +

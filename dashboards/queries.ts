@@ -20,6 +20,9 @@ export function scopeTo(workloadColumn: string | undefined, routeCondition: stri
 const inRoutes = (column: string): string => `${column} IN (\${route:singlequote})`;
 const panelScope = scopeTo('workload', inRoutes('route'));
 const workloadScope = scopeTo('workload', undefined);
+// Similarities in embeddings cosine and in the embedded text similarity are different
+// scales: a series or bucket in embeddings says so, and never averages with the other.
+const measureSuffix = "if(similarity_source = 'embeddings', ' (embeddings)', '')";
 const unscoped = '1 = 1';
 
 /** Lower bound of the Wilson score interval, z = 1.96: the evaluator's `wilsonLowerBound`. */
@@ -130,17 +133,17 @@ ORDER BY time`,
 
   similarityVsNoise: `
 SELECT time, series, similarity FROM (
-  SELECT $__timeInterval(ts) AS time, concat(workload, ' → ', route) AS series, avg(similarity) AS similarity
+  SELECT $__timeInterval(ts) AS time, concat(workload, ' → ', route, ${measureSuffix}) AS series, avg(similarity) AS similarity
   FROM {{database}}.parity_results FINAL
   WHERE kind = 'shadow' AND $__timeFilter_ms(ts) AND ${panelScope}
   GROUP BY time, series
   UNION ALL
-  SELECT $__timeInterval(ts) AS time, concat(workload, ': noise floor') AS series, avg(semantic_floor) AS similarity
+  SELECT $__timeInterval(ts) AS time, concat(workload, ': noise floor', ${measureSuffix}) AS series, avg(semantic_floor) AS similarity
   FROM {{database}}.parity_results FINAL
   WHERE kind = 'shadow' AND $__timeFilter_ms(ts) AND ${workloadScope}
   GROUP BY time, series
   UNION ALL
-  SELECT $__timeInterval(ts) AS time, concat(workload, ': primary vs itself') AS series, avg(similarity) AS similarity
+  SELECT $__timeInterval(ts) AS time, concat(workload, ': primary vs itself', ${measureSuffix}) AS series, avg(similarity) AS similarity
   FROM {{database}}.parity_results FINAL
   WHERE kind = 'twin' AND $__timeFilter_ms(ts) AND ${workloadScope}
   GROUP BY time, series)
@@ -245,7 +248,7 @@ ORDER BY ts DESC
 LIMIT 50`,
 
   similarityHistogram: `
-SELECT toString(floor(similarity * 20) / 20) AS similarity_bucket,
+SELECT concat(if(similarity_source = 'embeddings', 'embeddings ', ''), toString(floor(similarity * 20) / 20)) AS similarity_bucket,
        countIf(kind = 'shadow') AS shadow_pairs, countIf(kind = 'twin') AS noise_twins
 FROM {{database}}.parity_results FINAL
 WHERE $__timeFilter_ms(ts) AND ${workloadScope} AND (kind = 'twin' OR (kind = 'shadow' AND $__conditionalAll(${inRoutes('route')}, $route)))

@@ -32,7 +32,8 @@ export function routeDetailDashboard(constants: SqlConstants): Dashboard {
 
   const histogram = barChart(spec('similarityHistogram', 'Similarity distribution: route vs noise twins',
     'Scored pairs per similarity bucket (0.05 wide): this route\'s shadow pairs against the workload\'s noise twins (the primary answering ' +
-    'the same prompt twice). A route as good as the primary overlaps the twins.', 12, 8), ids, 'similarity_bucket');
+    'the same prompt twice). A route as good as the primary overlaps the twins. Buckets of pairs scored in embeddings cosine are named ' +
+    '"embeddings …", apart from the embedded text similarity\'s.', 12, 8), ids, 'similarity_bucket');
 
   const checks = table(spec('checkPassRates', 'Pass rate by check',
     'Share of this route\'s scored shadow pairs passing each check that applied to them (json checks only when JSON was asked, ttft only on streams).', 12, 8), ids)

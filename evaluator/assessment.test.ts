@@ -21,7 +21,7 @@ const parity: ParityConfig = {
 const certified: Certification = { certified: true, refusals: [] };
 const healthyWindow: RouteWindow = {
   shadowCalls: 200, shadowErrors: 2, pairs: 198, passes: 196, failuresByCheck: { semantic: 2 },
-  newestPairAgeMs: 5_000, similarityMean: 0.9, semanticWorse: { worse: false, detail: '' }, noiseFloor: 0.8,
+  newestPairAgeMs: 5_000, similaritySource: 'lexical', similarityMean: 0.9, semanticWorse: { worse: false, detail: '' }, noiseFloor: 0.8,
 };
 
 const cases: { name: string; window?: Partial<RouteWindow>; cert?: typeof certified; eligible: boolean; reasons: RegExp[] }[] = [

@@ -4,6 +4,7 @@
 import type { Certification } from '../core/policy.ts';
 import { formatDuration } from '../core/durations.ts';
 import type { ParityConfig } from '../schemas/index.ts';
+import type { SimilaritySource } from './scorers/index.ts';
 import { wilsonLowerBound } from './wilson.ts';
 
 /** What the store knows about a route's shadow traffic in the window. */
@@ -18,6 +19,8 @@ export interface RouteWindow {
   readonly failuresByCheck: Readonly<Record<string, number>>;
   /** Age of the newest scored pair; undefined when there is none. */
   readonly newestPairAgeMs: number | undefined;
+  /** The measure `similarityMean`, `noiseFloor` and `semanticWorse` are in. */
+  readonly similaritySource: SimilaritySource;
   readonly similarityMean: number | undefined;
   /** Whether the secondary's similarity is significantly below the primary's own noise. */
   readonly semanticWorse: { readonly worse: boolean; readonly detail: string } | undefined;

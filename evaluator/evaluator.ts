@@ -212,7 +212,7 @@ export function createEvaluator(deps: EvaluatorDeps): Evaluator {
         const h = healthOf.get(key(workload.name, route));
         const failuresByCheck: Record<string, number> = {};
         v?.failing_keys.forEach((k, i) => (failuresByCheck[k] = Number(v.failing_counts[i] ?? 0)));
-        const { noise, similarities } = windowMeasure(workload, baselines.get(workload.name), v, config.evaluator.min_twins);
+        const { source, noise, similarities } = windowMeasure(workload, baselines.get(workload.name), v, config.evaluator.min_twins);
         const usableNoise = noise !== undefined && noise.twins >= config.evaluator.min_twins ? noise : undefined;
         const worse = usableNoise !== undefined && v !== undefined ? clearlyWorse(usableNoise, similarities) : undefined;
         const window: RouteWindow = {
@@ -222,6 +222,7 @@ export function createEvaluator(deps: EvaluatorDeps): Evaluator {
           passes: v?.passes ?? 0,
           failuresByCheck,
           newestPairAgeMs: v === undefined ? undefined : Math.max(0, now - parseClickHouseTime(v.newest)),
+          similaritySource: source,
           similarityMean: similarities.length === 0 ? undefined : similarities.reduce((a, b) => a + b, 0) / similarities.length,
           semanticWorse: worse,
           noiseFloor: usableNoise?.floor,
@@ -272,6 +273,7 @@ export function createEvaluator(deps: EvaluatorDeps): Evaluator {
         min_pass_rate: workload.parity.min_pass_rate,
         noise_floor: w.noiseFloor ?? null,
         twins: noise?.twins ?? 0,
+        similarity_source: w.similaritySource,
         similarity_mean: w.similarityMean ?? null,
         failing_checks: a.failingChecks,
       },

@@ -3,7 +3,7 @@
 // also have the cosine (`embeddings`). Each measure is only ever compared with itself.
 
 import type { WorkloadConfig } from '../schemas/index.ts';
-import { noiseBaseline, type NoiseBaseline, type ParityOptions } from './scorers/index.ts';
+import { noiseBaseline, type NoiseBaseline, type ParityOptions, type SimilaritySource } from './scorers/index.ts';
 
 /** A workload's twin baselines in each measure; `embeddings` only from twins scored with embeddings. */
 export interface Baselines {
@@ -16,7 +16,7 @@ export function baselinesOf(twins: { readonly similarities: readonly number[]; r
 }
 
 export interface WindowSimilarities {
-  readonly source: 'lexical' | 'embeddings';
+  readonly source: SimilaritySource;
   readonly noise: NoiseBaseline | undefined;
   readonly similarities: readonly number[];
 }

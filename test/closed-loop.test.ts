@@ -82,7 +82,7 @@ async function traffic(n: number, from: number): Promise<void> {
 
 async function evaluate() {
   await wp.evaluation?.evaluator.runOnce();
-  return (await (await fetch(`${wp.adminUrl}/v1/routes`)).json()) as { route: string; eligible: boolean | null; reasons: string[]; samples: number | null }[];
+  return (await (await fetch(`${wp.adminUrl}/v1/routes`)).json()) as { route: string; eligible: boolean | null; reasons: string[]; samples: number | null; similarity_source: string | null }[];
 }
 
 test('gains eligibility from warm shadow traffic, takes over, drifts, loses it, and is no longer failed over to', async () => {
@@ -93,6 +93,8 @@ test('gains eligibility from warm shadow traffic, takes over, drifts, loses it, 
   routes = await evaluate();
   const backup = () => routes.find((r) => r.route === 'backup');
   assert.equal(backup()?.samples, 40);
+  // No embeddings route in this config: the semantic figures are in the embedded similarity.
+  assert.equal(backup()?.similarity_source, 'lexical');
   assert.equal(backup()?.eligible, false, `passing once is not enough (enter_after 2): ${backup()?.reasons}`);
   offset += 60_000;
   routes = await evaluate();

@@ -140,6 +140,9 @@ describe('overview dashboard', () => {
     const similarity = p.get("Semantic similarity against the primary's own noise") ?? [];
     const series = new Set(similarity.map((r) => r.series));
     for (const s of ['support → steady', 'support → drifty', 'support: noise floor', 'support: primary vs itself']) assert.ok(series.has(s), s);
+    // Billing's pairs are scored in embeddings cosine: their own series, never averaged with the other measure.
+    for (const s of ['billing → steady (embeddings)', 'billing: primary vs itself (embeddings)']) assert.ok(series.has(s), `${s} in ${[...series].join(', ')}`);
+    assert.ok(![...series].some((s) => String(s).startsWith('billing') && !String(s).endsWith('(embeddings)')), 'no billing series in the lexical measure');
 
     const calls = p.get('Shadow and twin calls by outcome') ?? [];
     const recorded = (kind: string, route: string) => scenario.records.filter((r) => r.kind === kind && r.route === route).length;
@@ -204,6 +207,13 @@ describe('route detail dashboard', () => {
     const events = p.get('Eligibility changes (drift events)') ?? [];
     assert.deepEqual(events.map((r) => r.change), ['lost eligibility', 'became eligible']);
     assert.match(String(events[0]?.reasons), /json_keys/);
+  });
+
+  test('a workload scored in embeddings: its similarity buckets say so', async () => {
+    const p = await runPanels(dashboard('warmpath-route-detail'), { workload: { all: false, values: ['billing'] }, route: { all: false, values: ['steady'] } }, detailColumns);
+    const histogram = p.get('Similarity distribution: route vs noise twins') ?? [];
+    assert.ok(histogram.length > 0 && histogram.every((r) => String(r.similarity_bucket).startsWith('embeddings ')), JSON.stringify(histogram.map((r) => r.similarity_bucket)));
+    assert.equal(sum(histogram, 'noise_twins'), scenario.records.filter((r) => r.kind === 'twin' && r.workload === 'billing').length);
   });
 
   test('a range starting after the route was admitted opens with that state', async () => {

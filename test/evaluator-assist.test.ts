@@ -103,6 +103,10 @@ async function evaluate(
 }
 
 const detailOf = (r: Row, check: string) => r.check_details[r.check_names.indexOf(check)] ?? '';
+const feedParity = (publisher: FeedPublisher, route: string, keys: readonly string[]) => {
+  const parity = publisher.current?.routes.find((e) => e.route === route)?.parity ?? {};
+  return Object.fromEntries(keys.map((k) => [k, parity[k]]));
+};
 const reset = () => {
   upstream.embeddingCalls.length = 0;
   upstream.judgeCalls.length = 0;
@@ -115,7 +119,7 @@ test('with an embeddings route the semantic check uses the cosine, for twins and
   reset();
   const config = configWith({ embeddings });
   const n = 12;
-  const { summary, shadows, twins } = await evaluate('assist_embeddings', config, n, (i) => answerFor(i).replace('Refunds', 'Money back'));
+  const { summary, shadows, twins, publisher } = await evaluate('assist_embeddings', config, n, (i) => answerFor(i).replace('Refunds', 'Money back'));
   assert.deepEqual([summary.scored, summary.twins], [n, n]);
   for (const r of [...twins, ...shadows]) {
     assert.equal(r.similarity_source, 'embeddings');
@@ -126,6 +130,8 @@ test('with an embeddings route the semantic check uses the cosine, for twins and
   }
   // Shadows are judged against the twins scored in the same measure.
   assert.match(detailOf(shadows[0]!, 'semantic'), new RegExp(`noise floor \\d\\.\\d\\d \\(from ${n} twins with embeddings\\)`));
+  // The feed says which measure the route's window was judged in.
+  assert.deepEqual(feedParity(publisher, 'backup', ['similarity_source', 'twins']), { similarity_source: 'embeddings', twins: n });
   // 12 primaries (shared by twin and shadow), 12 twins, 12 shadows: 36 texts in batches of 8.
   const inputs = upstream.embeddingCalls.flatMap((c) => c.inputs);
   assert.equal(inputs.length, 3 * n);
@@ -177,13 +183,14 @@ test('an embeddings outage falls back to the embedded similarity and the run com
   reset();
   upstream.mode = { embeddings: 'error', judge: 'error' };
   const config = configWith({ embeddings, judge });
-  const { summary, shadows, twins } = await evaluate('assist_outage', config, 6, (i) => `${answerFor(i)} WRONG`);
+  const { summary, shadows, twins, publisher } = await evaluate('assist_outage', config, 6, (i) => `${answerFor(i)} WRONG`);
   assert.deepEqual([summary.scored, summary.twins], [6, 6]);
   for (const r of [...twins, ...shadows]) {
     assert.equal(r.similarity_source, 'lexical');
     assert.equal(r.similarity, r.lexical_similarity);
     assert.match(detailOf(r, 'semantic'), /embeddings unavailable \(server_error 503: embeddings are down\): embedded similarity used/);
   }
+  assert.deepEqual(feedParity(publisher, 'backup', ['similarity_source', 'twins']), { similarity_source: 'lexical', twins: 6 });
   for (const r of shadows) {
     assert.ok(!r.check_names.includes('judge'));
     assert.match(detailOf(r, 'semantic'), /judge referee unavailable \(server_error 500: judge is down\): not judged/);

@@ -56,10 +56,12 @@ function scenarioConfig(driftAtMs: number, failAtMs: number) {
         breaker: { failure_threshold: 2, cooldown_ms: 3_600_000 },
       }),
       pricey: route('sim', 'pricey-model', { price: { input_per_mtok: 2000, output_per_mtok: 2000 }, simulate: sim(2) }),
+      embedder: route('sim', 'embedding-model'),
     },
     workloads: {
       support: { primary: 'main', secondaries: ['steady', 'drifty', 'leaky'], requires: { max_retention_days: 30 }, shadow: shadow(0.5, 1000), parity },
-      billing: { primary: 'flaky', secondaries: ['steady'], retry: { attempts: 1 }, shadow: shadow(1, 1000), parity },
+      // Billing's semantic check is in embeddings cosine: the panels tell the measures apart.
+      billing: { primary: 'flaky', secondaries: ['steady'], retry: { attempts: 1 }, shadow: shadow(1, 1000), parity: { ...parity, embeddings: { route: 'embedder' } } },
       digest: { primary: 'pricey', shadow: { ...shadow(1, 1), max_concurrency: 1 } },
       archive: { primary: 'main', secondaries: ['steady'], shadow: { sample_rate: 0 } },
     },
