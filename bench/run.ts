@@ -77,6 +77,19 @@ const plans: Readonly<Record<'full' | 'quick', Plan>> = {
   },
 };
 
+/**
+ * `rounds` rounds, each running the round's targets one after the other: a slow phase of
+ * the machine then falls on every target alike. Each target's runs, in the order they ran,
+ * in the order the targets were first run.
+ */
+async function interleaved<M>(rounds: number, targetsOf: (round: number) => readonly Target[], run: (target: Target, round: number) => Promise<M>): Promise<M[][]> {
+  const runs = new Map<string, M[]>();
+  for (let round = 1; round <= rounds; round++) {
+    for (const t of targetsOf(round)) runs.set(t.name, [...(runs.get(t.name) ?? []), await run(t, round)]);
+  }
+  return [...runs.values()];
+}
+
 const benchStarted = Date.now();
 
 function log(line: string): void {
@@ -213,36 +226,28 @@ async function main(argv: readonly string[]): Promise<number> {
         await runLoad(group, t, { ...requestFor(t, false), connections: plan.max.connections, warmupS: 0, durationS: seconds, generator });
       }
       if (selected.has('overhead')) {
-        const runs = new Map<string, Measurement<OpenLoopResult>[]>();
-        for (let round = 1; round <= plan.rounds; round++) {
-          for (const t of targets) {
-            log(`overhead ${round}/${plan.rounds}: ${t.name} at ${plan.overhead.rate} req/s for ${plan.overhead.warmupS}+${plan.overhead.durationS} s`);
-            runs.set(t.name, [...(runs.get(t.name) ?? []), await openLoop(ctx, t, plan.overhead)]);
-          }
-        }
-        for (const rounds of runs.values()) overhead.push(combineOpen(rounds));
+        const runs = await interleaved(plan.rounds, () => targets, (t, round) => {
+          log(`overhead ${round}/${plan.rounds}: ${t.name} at ${plan.overhead.rate} req/s for ${plan.overhead.warmupS}+${plan.overhead.durationS} s`);
+          return openLoop(ctx, t, plan.overhead);
+        });
+        overhead.push(...runs.map(combineOpen));
       }
       if (selected.has('max')) {
-        const runs = new Map<string, Measurement<ClosedLoopResult>[]>();
         const maxRounds = plan.max.rounds ?? plan.rounds;
-        for (let round = 1; round <= maxRounds; round++) {
-          // Direct (the harness's own ceiling) is in no ratio: one round of it is enough.
-          for (const t of round === 1 ? targets : targets.filter((x) => x.name !== 'direct')) {
-            log(`max throughput ${round}/${maxRounds}: ${t.name}, ${plan.max.connections} connections for ${plan.max.warmupS}+${plan.max.durationS} s`);
-            runs.set(t.name, [...(runs.get(t.name) ?? []), await closedLoop(ctx, t, { ...plan.max, generator })]);
-          }
-        }
-        for (const rounds of runs.values()) max.push(combineClosed(rounds));
+        // Direct (the harness's own ceiling) is in no ratio: one round of it is enough.
+        const inRound = (round: number): readonly Target[] => (round === 1 ? targets : targets.filter((x) => x.name !== 'direct'));
+        const runs = await interleaved(maxRounds, inRound, (t, round) => {
+          log(`max throughput ${round}/${maxRounds}: ${t.name}, ${plan.max.connections} connections for ${plan.max.warmupS}+${plan.max.durationS} s`);
+          return closedLoop(ctx, t, { ...plan.max, generator });
+        });
+        max.push(...runs.map(combineClosed));
       }
       if (selected.has('stream')) {
-        const runs = new Map<string, Measurement<OpenLoopResult>[]>();
-        for (let round = 1; round <= plan.rounds; round++) {
-          for (const t of targets) {
-            log(`streaming ${round}/${plan.rounds}: ${t.name} at ${plan.stream.rate} req/s for ${plan.stream.warmupS}+${plan.stream.durationS} s`);
-            runs.set(t.name, [...(runs.get(t.name) ?? []), await openLoop(ctx, t, { ...plan.stream, stream: true })]);
-          }
-        }
-        for (const rounds of runs.values()) stream.push(combineOpen(rounds));
+        const runs = await interleaved(plan.rounds, () => targets, (t, round) => {
+          log(`streaming ${round}/${plan.rounds}: ${t.name} at ${plan.stream.rate} req/s for ${plan.stream.warmupS}+${plan.stream.durationS} s`);
+          return openLoop(ctx, t, { ...plan.stream, stream: true });
+        });
+        stream.push(...runs.map(combineOpen));
       }
       const wp = targets.find((t) => t.name === 'warmpath');
       if (wp?.child !== undefined) warmpathMemory = memory(wp.child.pid);

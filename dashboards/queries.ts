@@ -22,7 +22,10 @@ const panelScope = scopeTo('workload', inRoutes('route'));
 const workloadScope = scopeTo('workload', undefined);
 // Similarities in embeddings cosine and in the embedded text similarity are different
 // scales: a series or bucket in embeddings says so, and never averages with the other.
-const measureSuffix = "if(similarity_source = 'embeddings', ' (embeddings)', '')";
+const inEmbeddings = "similarity_source = 'embeddings'";
+const measureSuffix = `if(${inEmbeddings}, ' (embeddings)', '')`;
+// A prefix, not a suffix, for histogram buckets: they sort by label, and stay grouped by measure.
+const measurePrefix = `if(${inEmbeddings}, 'embeddings ', '')`;
 const unscoped = '1 = 1';
 
 /** Lower bound of the Wilson score interval, z = 1.96: the evaluator's `wilsonLowerBound`. */
@@ -248,7 +251,7 @@ ORDER BY ts DESC
 LIMIT 50`,
 
   similarityHistogram: `
-SELECT concat(if(similarity_source = 'embeddings', 'embeddings ', ''), toString(floor(similarity * 20) / 20)) AS similarity_bucket,
+SELECT concat(${measurePrefix}, toString(floor(similarity * 20) / 20)) AS similarity_bucket,
        countIf(kind = 'shadow') AS shadow_pairs, countIf(kind = 'twin') AS noise_twins
 FROM {{database}}.parity_results FINAL
 WHERE $__timeFilter_ms(ts) AND ${workloadScope} AND (kind = 'twin' OR (kind = 'shadow' AND $__conditionalAll(${inRoutes('route')}, $route)))
