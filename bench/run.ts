@@ -68,10 +68,11 @@ const plans: Readonly<Record<'full' | 'quick', Plan>> = {
     prewarmS: 2,
     fullLoadPrewarmS: 6,
     overhead: { rate: 1000, warmupS: 0.5, durationS: 4 },
-    // Two short rounds, not one long one: the VM's speed moves at the scale of seconds for
-    // every target alike, and interleaved rounds steady the ratios (BENCHMARKS.md,
-    // "Run-to-run spread"). Whole seconds: wrk takes no shorter unit.
-    max: { connections: 50, warmupS: 1, durationS: 2, rounds: 2 },
+    // Three short rounds, not one long one: the VM's speed moves at the scale of seconds for
+    // every target alike, and the median of interleaved rounds steadies the ratios where the
+    // mean of two does not (BENCHMARKS.md, "Run-to-run spread"; the eighteenth look's
+    // resampling). Whole seconds: wrk takes no shorter unit.
+    max: { connections: 50, warmupS: 1, durationS: 1, rounds: 3 },
     stream: { rate: 100, warmupS: 0.5, durationS: 2 },
     shadow: { rate: 200, warmupS: 1, durationS: 5 },
   },
