@@ -20,6 +20,8 @@ export interface FeedEligibility extends EligibilitySource {
   freshness(): FeedFreshness;
   /** The last feed received, whatever its freshness. */
   current(): EligibilityFeed | undefined;
+  /** A fetched feed failed its check (`reason` says where): counted and logged; the last good feed stays. */
+  refuse(reason: string, source: string): void;
 }
 
 export function createFeedEligibility(options: { graceMs: number; clock: Clock; logger: FastifyBaseLogger; meter: Meter }): FeedEligibility {
@@ -51,6 +53,7 @@ export function createFeedEligibility(options: { graceMs: number; clock: Clock; 
   meter
     .createObservableGauge('warmpath_feed_state', { description: 'Eligibility feed: 0 fresh, 1 stale (grace), 2 expired (no failover), 3 none yet' })
     .addCallback((r) => r.observe(freshnessValue[freshness()]));
+  const refused = meter.createCounter('warmpath_feed_refused_total', { description: 'Eligibility feeds fetched and refused: not JSON, or not a feed by its schema' });
 
   return {
     update(next) {
@@ -63,6 +66,10 @@ export function createFeedEligibility(options: { graceMs: number; clock: Clock; 
     },
     freshness,
     current: () => feed,
+    refuse(reason, source) {
+      refused.add(1);
+      logger.error({ reason, source, version_kept: feed?.version }, 'eligibility feed refused: the last good one is kept until it goes stale');
+    },
     snapshot() {
       const state = freshness();
       if (state !== announced) announce(state);

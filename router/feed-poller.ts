@@ -1,10 +1,12 @@
 // `warmpath router` on its own follows the evaluator's feed over HTTP: long-poll with
-// If-None-Match, each 200 or 304 confirms the feed; errors back off and let it go stale.
+// If-None-Match, each 200 or 304 confirms the feed; errors back off and let it go stale, and
+// so does a feed that fails its check (feed-document.ts), which is also counted as refused.
 
 import type { FastifyBaseLogger } from 'fastify';
 import { request } from 'undici';
 import { sleep } from '../core/clock.ts';
-import type { EligibilityFeed } from '../schemas/index.ts';
+import { isWarmpathError } from '../core/errors.ts';
+import { parseFeed } from './feed-document.ts';
 import type { FeedEligibility } from './feed-eligibility.ts';
 
 export interface FeedPollerOptions {
@@ -36,7 +38,8 @@ export function startFeedPoller(options: FeedPollerOptions): { stop(): Promise<v
           signal: AbortSignal.any([stopping.signal, AbortSignal.timeout((waitS + 10) * 1000)]),
         });
         if (response.statusCode === 200) {
-          const feed = (await response.body.json()) as EligibilityFeed;
+          // A refused feed throws before the etag moves: the next poll asks again, after the back-off.
+          const feed = parseFeed(await response.body.text());
           etag = String(response.headers.etag ?? '') || undefined;
           options.target.update(feed);
         } else {
@@ -47,7 +50,8 @@ export function startFeedPoller(options: FeedPollerOptions): { stop(): Promise<v
         backoffMs = 500;
       } catch (err) {
         if (stopping.signal.aborted) break;
-        options.logger.warn({ err: (err as Error).message, url: options.url }, 'eligibility feed poll failed');
+        if (isWarmpathError(err) && err.code === 'RTR_FEED_INVALID') options.target.refuse(err.message, options.url);
+        else options.logger.warn({ err: (err as Error).message, url: options.url }, 'eligibility feed poll failed');
         await sleep(backoffMs, stopping.signal).catch(() => undefined);
         backoffMs = Math.min(backoffMs * 2, 30_000);
       }
