@@ -282,6 +282,7 @@ ORDER BY time`,
   driftEvents: `
 SELECT ts, workload, route, if(eligible, 'became eligible', 'lost eligibility') AS change,
        arrayStringConcat(reasons, '; ') AS reasons, samples, pass_rate, lower_bound, noise_floor,
+       similarity_source AS measure,
        arrayStringConcat(failing_checks, ', ') AS failing_checks
 FROM {{database}}.eligibility_events FINAL
 WHERE $__timeFilter_ms(ts) AND ${panelScope}

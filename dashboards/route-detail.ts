@@ -48,7 +48,7 @@ export function routeDetailDashboard(constants: SqlConstants): Dashboard {
   { 0: ['ineligible', 'red'], 1: ['eligible', 'green'] });
 
   const events = table(spec('driftEvents', 'Eligibility changes (drift events)',
-    'Every change the evaluator recorded in the range, newest first, with its reasons and the window figures that decided it.', 24, 8), ids)
+    'Every change the evaluator recorded in the range, newest first, with its reasons and the window figures that decided it; measure is the similarity the noise floor was in (lexical or embeddings; empty for changes recorded before warmpath stored it).', 24, 8), ids)
     .overrideByName('change', [
       { id: 'custom.cellOptions', value: { type: common.TableCellDisplayMode.ColorText } },
       { id: 'mappings', value: textColours({ 'became eligible': 'green', 'lost eligibility': 'red' }) },

@@ -283,7 +283,8 @@ export function createEvaluator(deps: EvaluatorDeps): Evaluator {
   function event(workload: string, route: string, eligible: boolean, a: Assessment, w: RouteWindow, now: number): EligibilityEventRow {
     return {
       event_id: randomUUID(), ts: clickHouseTimeOf(now), workload, route, eligible, reasons: eligible ? [] : a.reasons, samples: w.pairs,
-      pass_rate: a.passRate ?? null, lower_bound: a.lowerBound ?? null, noise_floor: w.noiseFloor ?? null, failing_checks: a.failingChecks,
+      pass_rate: a.passRate ?? null, lower_bound: a.lowerBound ?? null, noise_floor: w.noiseFloor ?? null,
+      similarity_source: w.similaritySource, failing_checks: a.failingChecks,
     };
   }
 

@@ -8,6 +8,7 @@
 import { clickHouseTimeOf } from '../core/clickhouse-time.ts';
 import type { ExchangeRequestContent, ExchangeResponseContent } from '../schemas/index.ts';
 import { mapInSlices, nextTurn, sliceSpent } from './slices.ts';
+import type { SimilaritySource } from './scorers/types.ts';
 
 /** What the store asks of ClickHouse. */
 export interface StoreSql {
@@ -122,6 +123,8 @@ export interface EligibilityEventRow {
   readonly pass_rate: number | null;
   readonly lower_bound: number | null;
   readonly noise_floor: number | null;
+  /** The measure noise_floor and the semantic check were in. */
+  readonly similarity_source: SimilaritySource;
   readonly failing_checks: readonly string[];
 }
 

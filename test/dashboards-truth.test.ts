@@ -70,7 +70,7 @@ const detailColumns: Record<string, string[]> = {
   'Similarity distribution: route vs noise twins': ['similarity_bucket', 'shadow_pairs', 'noise_twins'],
   'Pass rate by check': ['check_name', 'pass_rate', 'pairs'],
   'Eligibility over time': ['time', 'target', 'eligible'],
-  'Eligibility changes (drift events)': ['ts', 'workload', 'route', 'change', 'reasons', 'samples', 'pass_rate', 'lower_bound', 'noise_floor', 'failing_checks'],
+  'Eligibility changes (drift events)': ['ts', 'workload', 'route', 'change', 'reasons', 'samples', 'pass_rate', 'lower_bound', 'noise_floor', 'measure', 'failing_checks'],
 };
 
 /** Runs every panel query of a dashboard with these variables, checking its columns. */
@@ -207,6 +207,7 @@ describe('route detail dashboard', () => {
     const events = p.get('Eligibility changes (drift events)') ?? [];
     assert.deepEqual(events.map((r) => r.change), ['lost eligibility', 'became eligible']);
     assert.match(String(events[0]?.reasons), /json_keys/);
+    assert.deepEqual(events.map((r) => r.measure), ['lexical', 'lexical']);
   });
 
   test('a workload scored in embeddings: its similarity buckets say so', async () => {
@@ -214,6 +215,8 @@ describe('route detail dashboard', () => {
     const histogram = p.get('Similarity distribution: route vs noise twins') ?? [];
     assert.ok(histogram.length > 0 && histogram.every((r) => String(r.similarity_bucket).startsWith('embeddings ')), JSON.stringify(histogram.map((r) => r.similarity_bucket)));
     assert.equal(sum(histogram, 'noise_twins'), scenario.records.filter((r) => r.kind === 'twin' && r.workload === 'billing').length);
+    const events = p.get('Eligibility changes (drift events)') ?? [];
+    assert.deepEqual(events.map((r) => [r.change, r.measure]), [['became eligible', 'embeddings']], 'the event names the measure its noise floor was in');
   });
 
   test('a range starting after the route was admitted opens with that state', async () => {

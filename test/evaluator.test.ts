@@ -91,8 +91,9 @@ test('cold → warm → eligible after enter_after; renamed keys → ineligible 
   run = await evaluator.runOnce();
   assert.equal(entryOf('backup')?.eligible, false, 'leaves at once');
   assert.match(entryOf('backup')?.reasons.join('; ') ?? '', /json_keys failures/);
-  const events = await rows<{ eligible: boolean; reasons: string[] }>(db, `SELECT eligible, reasons FROM ${db.database}.eligibility_events ORDER BY ts`);
+  const events = await rows<{ eligible: boolean; reasons: string[]; similarity_source: string }>(db, `SELECT eligible, reasons, similarity_source FROM ${db.database}.eligibility_events ORDER BY ts`);
   assert.deepEqual(events.map((e) => e.eligible), [true, false]);
+  assert.deepEqual(events.map((e) => e.similarity_source), ['lexical', 'lexical'], 'each event names the measure its noise floor was in');
   const failing = await rows<{ n: string }>(db, `SELECT count() AS n FROM ${db.database}.parity_results FINAL WHERE has(failing, 'json_keys')`);
   assert.equal(Number(failing[0]?.n), 30);
 
