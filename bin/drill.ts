@@ -32,6 +32,8 @@ export interface DrillArgs {
   readonly share?: string | undefined;
   readonly for?: string | undefined;
   readonly json?: boolean | undefined;
+  /** The config file the verb was given, for the commands it suggests. */
+  readonly config?: string | undefined;
 }
 
 export interface DrillPlan {
@@ -40,6 +42,8 @@ export interface DrillPlan {
   readonly share: number;
   readonly durationMs: number;
   readonly json: boolean;
+  /** `warmpath routes` on the same config, as the warning suggests it. */
+  readonly routesCommand: string;
 }
 
 /** The verb's arguments checked before anything is loaded; a string is the usage error. */
@@ -60,7 +64,9 @@ export function drillPlan(args: DrillArgs): DrillPlan | string {
     const durationProblem = drillDurationProblem(durationMs);
     if (durationProblem !== undefined) return `--for ${durationProblem}, got ${args.for}`;
   }
-  return { workload: args.workload, route: args.route, share, durationMs, json: args.json === true };
+  const configArg = args.config !== undefined && /[\s'"]/.test(args.config) ? JSON.stringify(args.config) : args.config;
+  const routesCommand = args.config === undefined || args.config === 'warmpath.yaml' ? 'warmpath routes' : `warmpath routes --config ${configArg}`;
+  return { workload: args.workload, route: args.route, share, durationMs, json: args.json === true, routesCommand };
 }
 
 const progressEveryMs = 5000;
@@ -96,7 +102,7 @@ export async function runDrill(config: Config, plan: DrillPlan, out: Output = pr
     say.write(
       `  warning: ${ineligible.join(', ')} ${ineligible.length === 1 ? 'is' : 'are'} not eligible for failover right now: ` +
         (all ? 'drawn requests go to the primary until one is' : 'drawn requests try the other drill routes') +
-        ` (warmpath routes says why)\n`,
+        ` (${plan.routesCommand} says why)\n`,
     );
   }
 

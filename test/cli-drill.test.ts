@@ -167,7 +167,7 @@ describe('warmpath drill against a running router', () => {
         await traffic(until(() => wp.drills.list().active.length === 0));
       });
       assert.equal(run.code, 1, `${run.stdout}\n${run.stderr}`);
-      assert.match(run.stdout, /started on workload support.*\n.*follow: GET .*\n  warning: b is not eligible for failover right now: drawn requests go to the primary until one is \(warmpath routes says why\)\n/);
+      assert.match(run.stdout, /started on workload support.*\n.*follow: GET .*\n  warning: b is not eligible for failover right now: drawn requests go to the primary until one is \(warmpath routes --config \S+\.yaml says why\)\n/);
       assert.match(run.stdout, /verdict: NOT PASSED\n  - no request was served by a drill route \(\d+ drawn: 0 fell back to the primary, \d+ found no drill route eligible\)/);
     } finally {
       ineligible.clear();
@@ -193,9 +193,11 @@ test('warmpath drill says so when no router is running: exit 1 naming the URL', 
 });
 
 const plans: { name: string; args: DrillArgs; want: DrillPlan | RegExp }[] = [
-  { name: 'defaults', args: { workload: 'support' }, want: { workload: 'support', route: undefined, share: 0.1, durationMs: 300_000, json: false } },
-  { name: 'every option', args: { workload: 'support', route: 'b', share: '0.25', for: '90s', json: true }, want: { workload: 'support', route: 'b', share: 0.25, durationMs: 90_000, json: true } },
-  { name: 'share 1 and 1s are allowed', args: { workload: 'w', share: '1', for: '1s' }, want: { workload: 'w', route: undefined, share: 1, durationMs: 1000, json: false } },
+  { name: 'defaults', args: { workload: 'support' }, want: { workload: 'support', route: undefined, share: 0.1, durationMs: 300_000, json: false, routesCommand: 'warmpath routes' } },
+  { name: 'every option', args: { workload: 'support', route: 'b', share: '0.25', for: '90s', json: true }, want: { workload: 'support', route: 'b', share: 0.25, durationMs: 90_000, json: true, routesCommand: 'warmpath routes' } },
+  { name: 'a config file: the suggested command names it', args: { workload: 'support', config: 'prod/warmpath.yaml' }, want: { workload: 'support', route: undefined, share: 0.1, durationMs: 300_000, json: false, routesCommand: 'warmpath routes --config prod/warmpath.yaml' } },
+  { name: 'a config path with a space is quoted', args: { workload: 'support', config: 'my configs/w.yaml' }, want: { workload: 'support', route: undefined, share: 0.1, durationMs: 300_000, json: false, routesCommand: 'warmpath routes --config "my configs/w.yaml"' } },
+  { name: 'share 1 and 1s are allowed', args: { workload: 'w', share: '1', for: '1s' }, want: { workload: 'w', route: undefined, share: 1, durationMs: 1000, json: false, routesCommand: 'warmpath routes' } },
   { name: 'missing --workload', args: {}, want: /--workload W is required/ },
   { name: '--share above 1', args: { workload: 'support', share: '1.5' }, want: /--share must be a number > 0 and <= 1, got "1.5"/ },
   { name: '--share not a number', args: { workload: 'support', share: 'half' }, want: /--share must be a number/ },
