@@ -53,6 +53,14 @@ test('keys a newer evaluator adds are ignored, at every level', () => {
   for (const c of cases) assert.doesNotThrow(() => readFeed(withChange(c.path, 0.5)), c.where);
 });
 
+test('the window figures a router only displays need only be objects', () => {
+  const cases: { where: string; path: (string | number)[]; value: unknown }[] = [
+    { where: 'a measure added after this router', path: ['routes', 0, 'parity', 'similarity_source'], value: 'judge' },
+    { where: 'a figure given as text', path: ['routes', 0, 'warmth', 'samples'], value: 'many' },
+  ];
+  for (const c of cases) assert.doesNotThrow(() => readFeed(withChange(c.path, c.value)), c.where);
+});
+
 test('an older evaluator\'s feed, without the keys added since, is read', () => {
   assert.doesNotThrow(() => readFeed(withChange(['routes', 0, 'parity', 'similarity_source'], undefined)));
   assert.doesNotThrow(() => readFeed(withChange(['routes', 0, 'parity'], {})));
@@ -65,7 +73,8 @@ test('a document that is not a feed is refused, naming where', () => {
     { what: 'an unknown role', value: withChange(['routes', 0, 'role'], 'tertiary'), says: /\/routes\/0\/role must be one of: "primary", "secondary"/ },
     { what: 'a negative ttl', value: withChange(['ttl_s'], -1), says: /\/ttl_s must be >= 0/ },
     { what: 'a time that is not one', value: withChange(['generated_at'], 'yesterday'), says: /\/generated_at must match format "date-time"/ },
-    { what: 'an unknown measure', value: withChange(['routes', 0, 'parity', 'similarity_source'], 'vibes'), says: /similarity_source must be one of: "lexical", "embeddings"/ },
+    { what: 'parity not an object', value: withChange(['routes', 0, 'parity'], 'good'), says: /\/routes\/0\/parity must be object/ },
+    { what: 'an entry without its verdict', value: withChange(['routes', 0, 'eligible'], undefined), says: /\/routes\/0 must have required key "eligible"/ },
     { what: 'an array', value: [feed], says: /^eligibility feed refused: \/ must be object$/ },
     { what: 'an error body', value: { error: { message: 'admin token required' } }, says: /must have required key "version"; \/ must have required key "generated_at"; .* "routes"/ },
   ];

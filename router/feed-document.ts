@@ -1,8 +1,10 @@
 // A feed fetched from another process is checked before the router acts on it. The check is
-// the published schema read tolerantly: a key this router does not know is allowed (an
-// evaluator upgraded before its routers adds fields; the router ignores them), while a
-// missing key, a wrong type or an unknown role refuses the whole document. A refused feed is
-// never half-applied: the last good one stays and goes stale by the fail-safe rule.
+// the published schema read tolerantly, so that an evaluator upgraded before its routers
+// does not cut them off: a key this router does not know is allowed, and the window figures
+// it only displays (`warmth`, `parity`: a newer evaluator may add a measure to their enums)
+// need only be objects. What the router acts on (version, ttl, each entry's workload, route,
+// role and verdict) must be as published, or the whole document is refused. A refused feed
+// is never half-applied: the last good one stays and goes stale by the fail-safe rule.
 
 import { Ajv } from 'ajv';
 import addFormatsPlugin from 'ajv-formats';
@@ -23,9 +25,17 @@ export function tolerantOf(schema: unknown): unknown {
   return copy;
 }
 
+/** The schema as a router reads it (see the top of this file). */
+export function readerSchema(): Record<string, unknown> {
+  const schema = tolerantOf(eligibilityFeedSchema) as { properties: { routes: { items: { properties: Record<string, unknown> } } } };
+  const entry = schema.properties.routes.items.properties;
+  for (const displayedOnly of ['warmth', 'parity']) entry[displayedOnly] = { type: 'object', description: (entry[displayedOnly] as { description?: string }).description ?? displayedOnly };
+  return schema as unknown as Record<string, unknown>;
+}
+
 const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true });
 addFormatsPlugin.default(ajv);
-const validateFeed = ajv.compile<EligibilityFeed>(tolerantOf(eligibilityFeedSchema) as Record<string, unknown>);
+const validateFeed = ajv.compile<EligibilityFeed>(readerSchema());
 const maxListedErrors = 5;
 
 /** The feed in an answer's body text, or RTR_FEED_INVALID (not JSON, or not a feed). */
