@@ -127,6 +127,8 @@ export function createEvaluator(deps: EvaluatorDeps): Evaluator {
   }
 
   async function scoreNew(now: number): Promise<{ scored: number; twins: number }> {
+    // Taken before reading: what is not visible by the end of the reads was inserted after it.
+    const horizon = await store.insertHorizon();
     let cursor = watermark;
     // The saved watermark stops before a shadow whose primary is not stored yet, so the
     // next run reads it again; the cursor pages on past it.
@@ -137,10 +139,12 @@ export function createEvaluator(deps: EvaluatorDeps): Evaluator {
     let twins = 0;
     const run: RunState = { baselines: undefined, typical: undefined, judgeCalls: new Map() };
     const budget = config.evaluator.max_pairs_per_run;
+    let readAll = false;
     while (read < budget) {
       const limit = Math.min(pageSize, budget - read);
       const candidates = await store.candidates(cursor, limit);
       read += candidates.length;
+      readAll = candidates.length < limit;
       const ready: CandidatePair[] = [];
       for (const c of candidates) {
         const orphan = c.p_record_id === '';
@@ -156,6 +160,10 @@ export function createEvaluator(deps: EvaluatorDeps): Evaluator {
       if (candidates.length < limit) break;
     }
     if (assist !== undefined) logAssistCounts(logger, assist.takeCounts());
+    // Everything up to the horizon was read and nothing is held back: the next run starts
+    // there. Without this the watermark stays at the last shadow stored, and a workload that
+    // has none read the whole table from its first row on every run.
+    if (readAll && !held && next.insertedAt < horizon.insertedAt) next = horizon;
     if (next !== watermark) {
       watermark = next;
       await store.writeState(watermarkKey, JSON.stringify(watermark));

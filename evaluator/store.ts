@@ -31,6 +31,12 @@ export interface Watermark {
 
 export const startOfTime: Watermark = { insertedAt: '1970-01-01 00:00:00.000', recordId: '' };
 
+/**
+ * How long an insert may take from taking its `inserted_at` (when it starts) to being
+ * visible (when it commits); batches commit within seconds, this leaves a wide margin.
+ */
+export const insertVisibleWithinS = 60;
+
 /** A shadow or twin with its primary (primary fields empty when it is not stored yet). */
 export interface CandidatePair {
   readonly record_id: string;
@@ -216,6 +222,19 @@ export function createEvaluatorStore(target: StoreTarget) {
          ORDER BY s.inserted_at, s.record_id`,
         { since: since.insertedAt, sinceId: since.recordId, limit },
       );
+    },
+
+    /**
+     * A watermark in ClickHouse's own clock, the one `inserted_at` is in, `insertVisibleWithinS`
+     * back: every row that becomes visible from now on was inserted after it.
+     */
+    async insertHorizon(): Promise<Watermark> {
+      const [row] = await rows<{ horizon: string }>(
+        target,
+        `SELECT toString(now64(3, 'UTC') - toIntervalSecond({margin:UInt32})) AS horizon`,
+        { margin: insertVisibleWithinS },
+      );
+      return { insertedAt: row?.horizon ?? startOfTime.insertedAt, recordId: '' };
     },
 
     /** The primaries' median latency and TTFT per workload and stream mode, within each window. */

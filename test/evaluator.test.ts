@@ -114,6 +114,46 @@ test('cold → warm → eligible after enter_after; renamed keys → ineligible 
   assert.equal(Number(total[0]?.n), 60);
 });
 
+test('without shadows to read, the watermark follows ClickHouse\'s clock; a held shadow keeps it back until its primary is stored', async () => {
+  const db = await testDatabase('evaluator_horizon');
+  const store = createEvaluatorStore({ sql: clientSql(db.client), database: db.database });
+  const now = Date.now();
+  const evaluator = createEvaluator({ config, store, publisher: new FeedPublisher(60_000), alerts: undefined, clock: { now: () => now, monotonic: () => now }, logger: pino({ level: 'silent' }) });
+  const insert = (records: ExchangeRecord[], insertedAt?: string) =>
+    db.client.insert({
+      table: `${db.database}.exchanges`,
+      values: records.map((r) => ({ ...toExchangeRow(r, config.workloads.support!.storage), ...(insertedAt === undefined ? {} : { inserted_at: insertedAt }) })),
+      format: 'JSONEachRow',
+    });
+  const serverTime = async (sql: string) => (await rows<{ t: string }>(db, `SELECT toString(${sql}) AS t`))[0]?.t ?? '';
+  const watermark = async () => (JSON.parse((await store.readState('watermark')) ?? '{}') as { insertedAt?: string }).insertedAt ?? '';
+
+  // Primaries only (a workload before its shadow is turned on): nothing to score, and the
+  // next run need not read them again.
+  await insert(Array.from({ length: 5 }, (_, i) => record('primary', now - 5000 + i, 'main', answer)));
+  assert.equal((await evaluator.runOnce()).scored, 0);
+  const [low, high] = [await serverTime(`now64(3, 'UTC') - toIntervalSecond(70)`), await serverTime(`now64(3, 'UTC') - toIntervalSecond(50)`)];
+  const moved = await watermark();
+  assert.ok(moved >= low && moved <= high, `watermark ${moved} is ClickHouse's now − 60 s (${low} … ${high})`);
+
+  // A shadow stored 5 minutes ago (a slow remote router's batch) whose primary is not
+  // stored yet is held: the watermark stays before it, so it is read once its primary is in.
+  const primary = record('primary', now - 2000, 'main', answer);
+  const shadow = record('shadow', now - 2000, 'backup', answer, primary.record_id);
+  await db.client.command({ query: `TRUNCATE TABLE ${db.database}.evaluator_state` });
+  const restarted = createEvaluator({ config, store, publisher: new FeedPublisher(60_000), alerts: undefined, clock: { now: () => now, monotonic: () => now }, logger: pino({ level: 'silent' }) });
+  await restarted.restore();
+  await insert([shadow], await serverTime(`now64(3, 'UTC') - toIntervalMinute(5)`));
+  assert.equal((await restarted.runOnce()).scored, 0, 'its primary is not stored yet');
+  assert.ok((await watermark()) < (await serverTime(`now64(3, 'UTC') - toIntervalMinute(4)`)), 'the watermark did not pass the held shadow');
+  await insert([primary]);
+  assert.equal((await restarted.runOnce()).scored, 1, 'read once its primary is stored');
+  // Shadows stored after a run are read by the next one.
+  const later = record('primary', now - 1000, 'main', answer);
+  await insert([later, record('shadow', now - 1000, 'backup', answer, later.record_id)]);
+  assert.equal((await restarted.runOnce()).scored, 1);
+});
+
 test('with too few twins the fixed threshold applies and the verdict says so', async () => {
   const db = await testDatabase('evaluator_fixed');
   const store = createEvaluatorStore({ sql: clientSql(db.client), database: db.database });
