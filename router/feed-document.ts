@@ -29,7 +29,7 @@ export function tolerantOf(schema: unknown): unknown {
 export function readerSchema(): Record<string, unknown> {
   const schema = tolerantOf(eligibilityFeedSchema) as { properties: { routes: { items: { properties: Record<string, unknown> } } } };
   const entry = schema.properties.routes.items.properties;
-  for (const displayedOnly of ['warmth', 'parity']) entry[displayedOnly] = { type: 'object', description: (entry[displayedOnly] as { description?: string }).description ?? displayedOnly };
+  for (const displayedOnly of ['warmth', 'parity']) entry[displayedOnly] = { type: 'object' };
   return schema as unknown as Record<string, unknown>;
 }
 
