@@ -9,11 +9,9 @@
 //   413 REQ_BODY_TOO_LARGE  415 REQ_UNSUPPORTED_MEDIA (only application/x-ndjson is taken)
 // `errors` lists the first 100 refused lines; `rejected` counts them all.
 
-import { Ajv, type ErrorObject } from 'ajv';
-import addFormatsPlugin from 'ajv-formats';
 import type { FastifyInstance } from 'fastify';
 import { WarmpathError } from '../core/errors.ts';
-import { schemaErrorLine } from '../core/schema-errors.ts';
+import { compileOwnSchema, schemaErrorLines } from '../core/schema-errors.ts';
 import { exchangeSchema } from '../schemas/json-schemas.ts';
 import type { ExchangeRecord } from '../schemas/index.ts';
 import type { CollectorMetrics } from './metrics.ts';
@@ -33,18 +31,7 @@ export interface ParsedBatch {
 export const ndjsonContentTypes = ['application/x-ndjson', 'application/ndjson', 'application/jsonl', 'application/x-jsonlines'];
 const maxListedErrors = 100;
 
-const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true });
-addFormatsPlugin.default(ajv);
-const validateRecord = ajv.compile<ExchangeRecord>(exchangeSchema);
-
-function describe(errors: readonly ErrorObject[]): string {
-  const parts = new Set<string>();
-  for (const e of errors) {
-    // oneOf repeats what its branches already said.
-    if (e.keyword !== 'oneOf') parts.add(schemaErrorLine(e));
-  }
-  return [...parts].join('; ');
-}
+const validateRecord = compileOwnSchema<ExchangeRecord>(exchangeSchema);
 
 /** Pure: splits an NDJSON body and validates each non-blank line. */
 export function parseExchangeLines(body: string): ParsedBatch {
@@ -67,7 +54,7 @@ export function parseExchangeLines(body: string): ParsedBatch {
       continue;
     }
     if (validateRecord(value)) records.push(value);
-    else reject(i + 1, describe(validateRecord.errors ?? []));
+    else reject(i + 1, schemaErrorLines(validateRecord.errors ?? []).join('; '));
   }
   return { records, rejected, errors };
 }

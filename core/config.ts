@@ -4,8 +4,7 @@
 
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { Ajv, type ErrorObject } from 'ajv';
-import addFormatsPlugin from 'ajv-formats';
+import type { ErrorObject } from 'ajv';
 import { parseDocument } from 'yaml';
 import { configSchema } from '../schemas/json-schemas.ts';
 import type {
@@ -18,7 +17,7 @@ import type {
 } from '../schemas/config.ts';
 import { parseDuration, parseListen, isLoopback } from './durations.ts';
 import { WarmpathError } from './errors.ts';
-import { schemaErrorLine } from './schema-errors.ts';
+import { compileOwnSchema, schemaErrorLine, schemaErrorLines } from './schema-errors.ts';
 
 /** Thrown for every way a config can be wrong; `problems` holds one line per error. */
 export class ConfigError extends WarmpathError {
@@ -118,19 +117,10 @@ function escapePointer(key: string): string {
 
 // --- schema ---------------------------------------------------------------------------------
 
-const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true });
-// ajv-formats is CommonJS: under nodenext its plugin function sits on `.default`.
-addFormatsPlugin.default(ajv);
-const validateConfig = ajv.compile(configSchema);
+const validateConfig = compileOwnSchema(configSchema);
 
 function formatSchemaErrors(errors: readonly ErrorObject[], file: string): string[] {
-  const lines = new Set<string>();
-  for (const e of errors) {
-    // if/then and allOf wrappers repeat what the inner error already says.
-    if (e.keyword === 'if' || e.keyword === 'allOf') continue;
-    lines.add(`${file}: ${describeSchemaError(e)}`);
-  }
-  return [...lines];
+  return schemaErrorLines(errors, describeSchemaError).map((line) => `${file}: ${line}`);
 }
 
 function describeSchemaError(e: ErrorObject): string {

@@ -1,7 +1,29 @@
-// One wording for ajv's errors wherever warmpath reports them (config files, ingest records,
-// prompt sets): "/path must have required key "x"", with the key or values ajv knows named.
+// warmpath's own JSON Schemas (config, ingest records, the eligibility feed) compiled one
+// way, and one wording for ajv's errors wherever warmpath reports them (config files, ingest
+// records, fetched feeds, prompt sets): "/path must have required key "x"", with the key or
+// values ajv knows named.
 
-import type { ErrorObject } from 'ajv';
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import addFormatsPlugin from 'ajv-formats';
+
+const ownSchemas = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true });
+// ajv-formats is CommonJS: under nodenext its plugin function sits on `.default`.
+addFormatsPlugin.default(ownSchemas);
+
+/** A validator for one of warmpath's own schemas: every error reported, strict, with formats. */
+export function compileOwnSchema<T>(schema: Readonly<Record<string, unknown>>): ValidateFunction<T> {
+  return ownSchemas.compile<T>(schema);
+}
+
+// Wrappers whose error repeats what an inner error already says.
+const wrapperKeywords = new Set(['if', 'allOf', 'oneOf']);
+
+/** The errors as distinct lines, wrappers left out; `line` words one error. */
+export function schemaErrorLines(errors: readonly ErrorObject[], line: (e: ErrorObject) => string = schemaErrorLine): string[] {
+  const lines = new Set<string>();
+  for (const e of errors) if (!wrapperKeywords.has(e.keyword)) lines.add(line(e));
+  return [...lines];
+}
 
 /** One ajv error as a line: its JSON pointer ("/" for the root), then what is wrong there. */
 export function schemaErrorLine(e: ErrorObject): string {

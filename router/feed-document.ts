@@ -6,10 +6,8 @@
 // role and verdict) must be as published, or the whole document is refused. A refused feed
 // is never half-applied: the last good one stays and goes stale by the fail-safe rule.
 
-import { Ajv } from 'ajv';
-import addFormatsPlugin from 'ajv-formats';
 import { WarmpathError } from '../core/errors.ts';
-import { schemaErrorLine } from '../core/schema-errors.ts';
+import { compileOwnSchema, schemaErrorLines } from '../core/schema-errors.ts';
 import { eligibilityFeedSchema } from '../schemas/json-schemas.ts';
 import type { EligibilityFeed } from '../schemas/index.ts';
 
@@ -33,9 +31,7 @@ export function readerSchema(): Record<string, unknown> {
   return schema as unknown as Record<string, unknown>;
 }
 
-const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true });
-addFormatsPlugin.default(ajv);
-const validateFeed = ajv.compile<EligibilityFeed>(readerSchema());
+const validateFeed = compileOwnSchema<EligibilityFeed>(readerSchema());
 const maxListedErrors = 5;
 
 /** The feed in an answer's body text, or RTR_FEED_INVALID (not JSON, or not a feed). */
@@ -52,7 +48,7 @@ export function parseFeed(text: string): EligibilityFeed {
 /** The feed in `value`, or RTR_FEED_INVALID naming the first few places it is wrong. */
 export function readFeed(value: unknown): EligibilityFeed {
   if (validateFeed(value)) return value;
-  const lines = [...new Set((validateFeed.errors ?? []).map(schemaErrorLine))];
+  const lines = schemaErrorLines(validateFeed.errors ?? []);
   const listed = lines.slice(0, maxListedErrors).join('; ');
   const more = lines.length > maxListedErrors ? ` (and ${lines.length - maxListedErrors} more)` : '';
   throw new WarmpathError('RTR_FEED_INVALID', `${listed}${more}`, { details: { errors: lines } });
