@@ -38,7 +38,7 @@ export async function serveCollector(config: Config, options: CollectorServeOpti
   const address = parseListen(config.server.admin_listen);
   let adminUrl: string;
   try {
-    await storage.collector.mountIngest(admin);
+    await storage.collector.mountRoutes(admin);
     adminUrl = await admin.listen({ host: address.host, port: address.port });
   } catch (err) {
     await storage.close();

@@ -4,11 +4,21 @@
 import { pino, type Logger } from 'pino';
 import { buildAdminApp, ConfigError, createTelemetry, systemClock, systemRandom, sleep, parseListen } from '../core/index.ts';
 import type { ClickHouseStore, Clock, Random, Telemetry } from '../core/index.ts';
-import { createCollectorMetrics, createRemoteSink, type InsertBatch } from '../collector/index.ts';
+import { createCollectorMetrics, createRemoteSink, remoteSpendSource, type InsertBatch } from '../collector/index.ts';
 import { createProviderClients } from '../providers/index.ts';
-import { buildRouteTable, buildRouterApp, createFeedEligibility, createShadowMirror, DrillBoard, everyCertifiedRouteEligible, registerDrillRoutes, startFeedPoller } from '../router/index.ts';
+import {
+  buildRouteTable,
+  buildRouterApp,
+  createFeedEligibility,
+  createShadowMirror,
+  DrillBoard,
+  everyCertifiedRouteEligible,
+  registerDrillRoutes,
+  startFeedPoller,
+  startSpendSync,
+} from '../router/index.ts';
 import type { EligibilitySource, ShadowMirror } from '../router/index.ts';
-import type { Config, EligibilityFeed, ExchangeRecord, ExchangeSink } from '../schemas/index.ts';
+import type { Config, EligibilityFeed, ExchangeRecord, ExchangeSink, SpendSource } from '../schemas/index.ts';
 import { startEvaluation, type Evaluation } from './evaluation.ts';
 import { routeRows } from './routes.ts';
 import { startStorageOrShutdown, type StorageRuntime } from './storage.ts';
@@ -56,7 +66,15 @@ export interface ServeOptions {
    * yes, unless a clock is given (the thread keeps the system clock).
    */
   readonly evaluatorThread?: boolean;
+  /**
+   * Where the day's stored shadow spend comes from, for workloads with a daily budget.
+   * Default: this process's storage (`start`), or the collector at server.collector_url (`router`).
+   */
+  readonly spendSource?: SpendSource;
 }
+
+// A router waits this long for the collector's stored spend before it listens anyway.
+const remoteSpendWaitMs = 3000;
 
 /** Keeps the newest records in memory; the collector replaces it once storage is wired. */
 export class RecentRecords implements ExchangeSink {
@@ -127,6 +145,15 @@ export async function serve(config: Config, options: ServeOptions = {}): Promise
     logger,
     tracer: telemetry.tracer,
   });
+  // Daily shadow budgets hold the day's stored spend: a restart does not begin the day at
+  // zero, and routers writing to the same storage share one cap.
+  const budgeted = Object.values(config.workloads).some((w) => w.shadow.sample_rate > 0 && w.shadow.daily_budget_usd !== undefined);
+  const remoteSpend =
+    budgeted && options.spendSource === undefined && storage === undefined && remote !== undefined
+      ? remoteSpendSource(config.server.collector_url as string, { adminToken: config.server.admin_token })
+      : undefined;
+  const spendSource = options.spendSource ?? storage?.collector.storedSpend ?? remoteSpend;
+  const spendSync = budgeted && spendSource !== undefined ? startSpendSync({ source: spendSource, target: shadow, clock, logger }) : undefined;
   const admin = buildAdminApp({
     listen: config.server.admin_listen,
     adminToken: config.server.admin_token,
@@ -183,6 +210,8 @@ export async function serve(config: Config, options: ServeOptions = {}): Promise
     drills,
   });
   const closeSink = async (): Promise<void> => {
+    await spendSync?.stop();
+    await remoteSpend?.close();
     await storage?.close();
     await remote?.close(config.server.shutdown_grace_ms);
   };
@@ -192,7 +221,13 @@ export async function serve(config: Config, options: ServeOptions = {}): Promise
   let adminUrl: string;
   let routerUrl: string;
   try {
-    if (storage !== undefined) await storage.collector.mountIngest(admin);
+    if (storage !== undefined) await storage.collector.mountRoutes(admin);
+    if (spendSync !== undefined) {
+      // Local storage answers at once; a collector that does not is retried in the background.
+      const first = spendSync.syncNow();
+      const read = storage !== undefined || (await withinGrace(first, remoteSpendWaitMs)) ? await first : false;
+      if (read) logger.info({ spent_usd: shadowSpendByWorkload(config, shadow) }, 'shadow budgets hold the day\'s stored spend');
+    }
     adminUrl = await admin.listen({ host: adminAddress.host, port: adminAddress.port });
     try {
       routerUrl = await router.listen({ host: routerAddress.host, port: routerAddress.port });
@@ -235,6 +270,11 @@ export async function serve(config: Config, options: ServeOptions = {}): Promise
         await telemetry.shutdown();
       })()),
   };
+}
+
+function shadowSpendByWorkload(config: Config, shadow: ShadowMirror): Record<string, number> {
+  const budgeted = Object.entries(config.workloads).filter(([, w]) => w.shadow.daily_budget_usd !== undefined);
+  return Object.fromEntries(budgeted.map(([name]) => [name, shadow.spendToday(name)]));
 }
 
 /** Whether `work` settled within `ms`; the timer never outlives the wait. */

@@ -6,12 +6,13 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import type { Meter } from '@opentelemetry/api';
 import type { FastifyInstance } from 'fastify';
 import type { Clock } from '../core/clock.ts';
-import type { WorkloadConfig, WorkloadStorage } from '../schemas/index.ts';
+import type { SpendSource, WorkloadConfig, WorkloadStorage } from '../schemas/index.ts';
 import { BatchWriter, type InsertBatch, type WriterLogger, type WriterStats } from './batch-writer.ts';
 import { registerIngestRoute } from './ingest.ts';
 import { checkExchangeTable, clickHouseInsert } from './insert.ts';
 import { createCollectorMetrics, noopCollectorMetrics } from './metrics.ts';
 import { createCollectorSink, type CollectorSink } from './sink.ts';
+import { registerSpendRoute, storedSpendSource } from './spend.ts';
 import { Spool } from './spool.ts';
 
 export interface CollectorOptions {
@@ -33,12 +34,16 @@ export interface CollectorOptions {
   readonly wrapInsert?: (insert: InsertBatch) => InsertBatch;
   readonly retryInitialMs?: number;
   readonly retryMaxMs?: number;
+  /** How far behind storage's clock a stored-spend read ends (default `spendVisibleWithinS`; tests use 0). */
+  readonly spendVisibleWithinS?: number;
 }
 
 export interface Collector {
   readonly sink: CollectorSink;
-  /** Mounts POST /v1/exchanges on an admin app. */
-  mountIngest(app: FastifyInstance): Promise<void>;
+  /** Mounts POST /v1/exchanges and GET /v1/shadow-spend on an admin app. */
+  mountRoutes(app: FastifyInstance): Promise<void>;
+  /** The day's shadow and twin spend as stored (routers hold their budgets against it). */
+  readonly storedSpend: SpendSource;
   stats(): WriterStats;
   flush(): Promise<void>;
   /** Retries the spool now, not at the next backoff step. */
@@ -68,6 +73,7 @@ export async function startCollector(options: CollectorOptions): Promise<Collect
     ...(options.retryMaxMs === undefined ? {} : { retryMaxMs: options.retryMaxMs }),
   });
   const w = writer;
+  const storedSpend = storedSpendSource(options.client, `${options.database}.${exchangesTable}`, options.spendVisibleWithinS);
   const sink = createCollectorSink({
     writer: w,
     storageFor: (workload) => options.workloads[workload]?.storage ?? options.defaultStorage,
@@ -76,7 +82,11 @@ export async function startCollector(options: CollectorOptions): Promise<Collect
   });
   return {
     sink,
-    mountIngest: (app) => registerIngestRoute(app, { sink, freeCapacity: () => w.freeCapacity(), metrics }),
+    mountRoutes: async (app) => {
+      await registerIngestRoute(app, { sink, freeCapacity: () => w.freeCapacity(), metrics });
+      registerSpendRoute(app, storedSpend);
+    },
+    storedSpend,
     stats: () => w.stats(),
     flush: () => w.flush(),
     retryNow: () => w.retryNow(),

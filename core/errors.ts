@@ -30,6 +30,7 @@ export const errorCodes = {
   RTR_DRILL_ACTIVE: { status: 409, type: 'invalid_request_error', message: 'a drill is already active on this workload' },
   RTR_DRILL_NOT_FOUND: { status: 404, type: 'invalid_request_error', message: 'no such drill' },
   RTR_FEED_INVALID: { status: 502, type: 'upstream_error', message: 'eligibility feed refused' },
+  RTR_SPEND_UNAVAILABLE: { status: 502, type: 'upstream_error', message: 'stored shadow spend could not be read' },
   COL_INGEST_INVALID: { status: 400, type: 'invalid_request_error', message: 'no exchange record in the body was valid' },
   COL_QUEUE_FULL: { status: 503, type: 'server_error', message: 'collector queue is full, retry later' },
   COL_SPOOL_FULL: { status: 507, type: 'server_error', message: 'collector spool is full' },

@@ -13,6 +13,8 @@ export { startFeedPoller } from './feed-poller.ts';
 export type { FeedPollerOptions } from './feed-poller.ts';
 export { createShadowMirror } from './shadow.ts';
 export type { ShadowDeps, ShadowMirror } from './shadow.ts';
+export { startSpendSync } from './spend-sync.ts';
+export type { SpendReconciler, SpendSync, SpendSyncOptions } from './spend-sync.ts';
 export { requestContent } from './record.ts';
 export { DrillBoard, drillDurationProblem, drillDurationRange, drillLimits, drillShareProblem, drillVerdict } from './drill.ts';
 export type { DrillEndReason, DrillReport, DrillRouteStats, DrillSpec, DrillStats, DrillVerdict, LatencySummary } from './drill.ts';

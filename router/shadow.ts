@@ -23,6 +23,8 @@ export interface ShadowMirror {
   afterPrimary(routes: WorkloadRoutes, request: ChatRequest, primary: ExchangeRecord, primarySpan?: SpanContext): void;
   /** Shadow spend of the current UTC day, in USD. */
   spendToday(workload: string): number;
+  /** The day's spend stored by every router, per workload, of rows inserted before `asOfMs` (router/spend-sync.ts). */
+  reconcileSpend(storedUsd: ReadonlyMap<string, number>, dayStartMs: number, asOfMs: number): void;
   /** Waits for queued and running shadow calls (used at shutdown and in tests). */
   drain(): Promise<void>;
   stop(): Promise<void>;
@@ -198,6 +200,7 @@ export function createShadowMirror(deps: ShadowDeps): ShadowMirror {
       });
     },
     spendToday: (workload) => budget.spentToday(workload, clock.now()),
+    reconcileSpend: (storedUsd, dayStartMs, asOfMs) => budget.reconcile(storedUsd, dayStartMs, asOfMs, clock.now()),
     async drain() {
       await new Promise((resolve) => setImmediate(resolve));
       await Promise.all([...targets.values()].flat().map((t) => t.lane.idle()));

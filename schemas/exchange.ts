@@ -98,3 +98,20 @@ export interface ExchangeSink {
   /** Must not block or throw: the request path calls it. */
   write(record: ExchangeRecord): void;
 }
+
+/** Which stored rows to sum: calls started on the UTC day from `dayStartMs`, inserted after `insertedAfterMs`. */
+export interface SpendWindowQuery {
+  readonly dayStartMs: number;
+  readonly insertedAfterMs: number;
+}
+
+/** Stored shadow and twin spend in one window of insertion time. */
+export interface SpendWindow {
+  /** Every row inserted before this (storage's clock) is counted; the next window starts here. */
+  readonly insertedBeforeMs: number;
+  /** USD per workload, for workloads with any spend in the window. */
+  readonly usdByWorkload: ReadonlyMap<string, number>;
+}
+
+/** Stored spend, as the collector reads it: the router holds its shadow budgets against it. */
+export type SpendSource = (query: SpendWindowQuery, signal?: AbortSignal) => Promise<SpendWindow>;

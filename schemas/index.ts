@@ -54,6 +54,9 @@ export type {
   ExchangeResponseContent,
   ExchangeSink,
   ExchangeUsage,
+  SpendSource,
+  SpendWindow,
+  SpendWindowQuery,
 } from './exchange.ts';
 export type { EligibilityEntry, EligibilityFeed, RouteRole } from './eligibility.ts';
 export { configSchema, exchangeSchema, chatRequestSchema, eligibilityFeedSchema } from './json-schemas.ts';

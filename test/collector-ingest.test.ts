@@ -44,7 +44,7 @@ describe('POST /v1/exchanges', () => {
     c = await testCollector('wp_ingest');
     app = fastify({ bodyLimit: 64 * 1024 });
     installErrorHandling(app);
-    await c.mountIngest(app);
+    await c.mountRoutes(app);
   });
   after(async () => {
     await app.close();
@@ -100,7 +100,7 @@ describe('POST /v1/exchanges when the queue is full', () => {
     const c = await testCollector('wp_ingest_full', { queueMaxRows: 2, batchMaxRows: 1000, batchMaxDelayMs: 60_000 });
     const app = fastify();
     installErrorHandling(app);
-    await c.mountIngest(app);
+    await c.mountRoutes(app);
     const answer = await app.inject({ method: 'POST', url: '/v1/exchanges', headers: { 'content-type': 'application/x-ndjson' }, payload: ndjson(good(1), good(2), good(3)) });
     assert.equal(answer.statusCode, 503);
     assert.equal(answer.headers['retry-after'], '1');
