@@ -34,8 +34,6 @@ export interface CollectorOptions {
   readonly wrapInsert?: (insert: InsertBatch) => InsertBatch;
   readonly retryInitialMs?: number;
   readonly retryMaxMs?: number;
-  /** How far behind storage's clock a stored-spend read ends (default `spendVisibleWithinS`; tests use 0). */
-  readonly spendVisibleWithinS?: number;
 }
 
 export interface Collector {
@@ -73,7 +71,7 @@ export async function startCollector(options: CollectorOptions): Promise<Collect
     ...(options.retryMaxMs === undefined ? {} : { retryMaxMs: options.retryMaxMs }),
   });
   const w = writer;
-  const storedSpend = storedSpendSource(options.client, `${options.database}.${exchangesTable}`, options.spendVisibleWithinS);
+  const storedSpend = storedSpendSource(options.client, `${options.database}.${exchangesTable}`);
   const sink = createCollectorSink({
     writer: w,
     storageFor: (workload) => options.workloads[workload]?.storage ?? options.defaultStorage,

@@ -16,7 +16,7 @@ export { exchangeColumns, serializeRow, toExchangeRow } from './row.ts';
 export type { ExchangeRow } from './row.ts';
 export { createCollectorSink } from './sink.ts';
 export type { CollectorSink, CollectorSinkOptions } from './sink.ts';
-export { registerSpendRoute, remoteSpendSource, spendVisibleWithinS, storedSpendSource } from './spend.ts';
+export { registerSpendRoute, remoteSpendSource, storedSpendSource } from './spend.ts';
 export type { RemoteSpendOptions } from './spend.ts';
 export { Spool } from './spool.ts';
 export type { SpoolSegment } from './spool.ts';

@@ -6,28 +6,22 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { FastifyInstance } from 'fastify';
 import { Agent, request, type Dispatcher } from 'undici';
-import { clickHouseTimeOf, parseClickHouseTime } from '../core/clickhouse-time.ts';
+import { clickHouseTimeOf, insertHorizonSql, insertVisibleWithinS, parseClickHouseTime } from '../core/clickhouse-time.ts';
 import { sessionSettings } from '../core/clickhouse.ts';
 import { WarmpathError } from '../core/errors.ts';
 import { compileOwnSchema, schemaErrorLines } from '../core/schema-errors.ts';
 import type { SpendSource, SpendWindow, SpendWindowQuery } from '../schemas/index.ts';
 
-/**
- * Rows become visible to reads within this many seconds of their insert (the evaluator's
- * watermark uses the same margin), so a window never ends where an insert may still land.
- */
-export const spendVisibleWithinS = 60;
-
 const dayMs = 86_400_000;
 
 /**
- * Reads stored spend from the exchanges table (`database.table`) in ClickHouse; `marginS` is
- * how far behind storage's clock a window ends.
+ * Reads stored spend from the exchanges table (`database.table`) in ClickHouse. A window ends
+ * `marginS` behind storage's clock, where no insert may still land.
  */
-export function storedSpendSource(client: ClickHouseClient, table: string, marginS = spendVisibleWithinS): SpendSource {
+export function storedSpendSource(client: ClickHouseClient, table: string, marginS = insertVisibleWithinS): SpendSource {
   return async (query) => {
     const horizon = await client.query({
-      query: `SELECT toString(now64(3, 'UTC') - toIntervalSecond({margin:UInt32})) AS horizon`,
+      query: insertHorizonSql,
       query_params: { margin: marginS },
       format: 'JSONEachRow',
       clickhouse_settings: sessionSettings,

@@ -17,3 +17,16 @@ export function clickHouseTimeOf(ms: number): string {
 export function parseClickHouseTime(text: string): number {
   return Date.parse(`${text.replace(' ', 'T')}Z`);
 }
+
+/**
+ * How long an insert may take from taking its `inserted_at` (when it starts) to being
+ * visible (when it commits); batches commit within seconds, this leaves a wide margin.
+ */
+export const insertVisibleWithinS = 60;
+
+/**
+ * Storage's own clock (the one `inserted_at` is in) less `{margin:UInt32}` seconds, as
+ * `horizon` text: with `insertVisibleWithinS`, every row that becomes visible from now on
+ * was inserted after it. The evaluator's watermark and the stored-spend reads end there.
+ */
+export const insertHorizonSql = `SELECT toString(now64(3, 'UTC') - toIntervalSecond({margin:UInt32})) AS horizon`;

@@ -5,7 +5,7 @@
 // evaluator's worker thread they are messages to that process (thread.ts). Rows are
 // parsed and serialised here, on whichever thread runs the evaluator.
 
-import { clickHouseTimeOf } from '../core/clickhouse-time.ts';
+import { clickHouseTimeOf, insertHorizonSql, insertVisibleWithinS } from '../core/clickhouse-time.ts';
 import type { ExchangeRequestContent, ExchangeResponseContent } from '../schemas/index.ts';
 import { mapInSlices, nextTurn, sliceSpent } from './slices.ts';
 import type { SimilaritySource } from './scorers/types.ts';
@@ -31,11 +31,6 @@ export interface Watermark {
 
 export const startOfTime: Watermark = { insertedAt: '1970-01-01 00:00:00.000', recordId: '' };
 
-/**
- * How long an insert may take from taking its `inserted_at` (when it starts) to being
- * visible (when it commits); batches commit within seconds, this leaves a wide margin.
- */
-export const insertVisibleWithinS = 60;
 
 /** A shadow or twin with its primary (primary fields empty when it is not stored yet). */
 export interface CandidatePair {
@@ -231,7 +226,7 @@ export function createEvaluatorStore(target: StoreTarget) {
     async insertHorizon(): Promise<Watermark> {
       const [row] = await rows<{ horizon: string }>(
         target,
-        `SELECT toString(now64(3, 'UTC') - toIntervalSecond({margin:UInt32})) AS horizon`,
+        insertHorizonSql,
         { margin: insertVisibleWithinS },
       );
       return { insertedAt: row?.horizon ?? startOfTime.insertedAt, recordId: '' };
