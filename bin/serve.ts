@@ -147,13 +147,17 @@ export async function serve(config: Config, options: ServeOptions = {}): Promise
   });
   // Daily shadow budgets hold the day's stored spend: a restart does not begin the day at
   // zero, and routers writing to the same storage share one cap.
-  const budgeted = Object.values(config.workloads).some((w) => w.shadow.sample_rate > 0 && w.shadow.daily_budget_usd !== undefined);
+  // Workloads that mirror under a daily cap: the only ones whose spend is read.
+  const budgeted = Object.keys(config.workloads).filter((name) => {
+    const shadow = config.workloads[name]?.shadow;
+    return shadow !== undefined && shadow.sample_rate > 0 && shadow.daily_budget_usd !== undefined;
+  });
   const remoteSpend =
-    budgeted && options.spendSource === undefined && storage === undefined && remote !== undefined
+    budgeted.length > 0 && options.spendSource === undefined && storage === undefined && remote !== undefined
       ? remoteSpendSource(config.server.collector_url as string, { adminToken: config.server.admin_token })
       : undefined;
   const spendSource = options.spendSource ?? storage?.collector.storedSpend ?? remoteSpend;
-  const spendSync = budgeted && spendSource !== undefined ? startSpendSync({ source: spendSource, target: shadow, clock, logger }) : undefined;
+  const spendSync = budgeted.length > 0 && spendSource !== undefined ? startSpendSync({ source: spendSource, target: shadow, clock, logger }) : undefined;
   const admin = buildAdminApp({
     listen: config.server.admin_listen,
     adminToken: config.server.admin_token,
@@ -226,7 +230,7 @@ export async function serve(config: Config, options: ServeOptions = {}): Promise
       // Local storage answers at once; a collector that does not is retried in the background.
       const first = spendSync.syncNow();
       const read = storage !== undefined || (await withinGrace(first, remoteSpendWaitMs)) ? await first : false;
-      if (read) logger.info({ spent_usd: shadowSpendByWorkload(config, shadow) }, 'shadow budgets hold the day\'s stored spend');
+      if (read) logger.info({ spent_usd: Object.fromEntries(budgeted.map((name) => [name, shadow.spendToday(name)])) }, 'shadow budgets hold the day\'s stored spend');
     }
     adminUrl = await admin.listen({ host: adminAddress.host, port: adminAddress.port });
     try {
@@ -270,11 +274,6 @@ export async function serve(config: Config, options: ServeOptions = {}): Promise
         await telemetry.shutdown();
       })()),
   };
-}
-
-function shadowSpendByWorkload(config: Config, shadow: ShadowMirror): Record<string, number> {
-  const budgeted = Object.entries(config.workloads).filter(([, w]) => w.shadow.daily_budget_usd !== undefined);
-  return Object.fromEntries(budgeted.map(([name]) => [name, shadow.spendToday(name)]));
 }
 
 /** Whether `work` settled within `ms`; the timer never outlives the wait. */
