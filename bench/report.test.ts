@@ -105,10 +105,41 @@ test('round lines: per scenario, for the scenarios measured in several rounds', 
   assert.doesNotMatch(humanReport(results(1, 3), {}), /Overhead: .*median/);
 });
 
-test('the figures stay ratios of the medians over the rounds', () => {
+test('a figure between two targets is the median of its rounds\' own ratios, not the ratio of the medians', () => {
   const f = figures(results(3));
-  // Medians: bare proxy 11,000 and warmpath 9,900 req/s; +p50 0.2 (bare) and 0.3 ms (warmpath).
+  // Paired per round: max 0.70 0.95 0.90 and +p50 1.5 2.0 1.0; the medians of each target give the same here.
   assert.equal(f['router.max_rps_vs_bare'], 0.9);
   assert.equal(f['router.vs_bare_p50_ratio'], 1.5);
+  assert.equal(f['router.portkey_p50_ratio'], 3.333);
+  assert.equal(f['router.shadow_p99_ratio'], 1);
   assert.equal(f['router.ttfb_stream_ms'], 2);
+
+  // Where they differ: a quick run of 2026-11-22 reported 0.809 (warmpath's median round
+  // over the bare proxy's, rounds apart) while its own rounds were 0.81, 0.66 and 0.74.
+  const cases: { what: string; bare: number[]; warmpath: number[]; portkey: number[]; vsBare: number; vsPortkey: number }[] = [
+    { what: 'the quick run', bare: [11_032, 10_277, 13_391], warmpath: [8_926, 6_819, 9_858], portkey: [2_037, 2_086, 2_100], vsBare: 0.736, vsPortkey: 4.382 },
+    { what: 'a slow round in the middle', bare: [14_889, 14_747, 11_008], warmpath: [12_967, 10_101, 9_040], portkey: [3_000, 3_000, 3_000], vsBare: 0.821, vsPortkey: 3.367 },
+    { what: 'one round', bare: [10_000], warmpath: [8_000], portkey: [2_000], vsBare: 0.8, vsPortkey: 4 },
+    { what: 'a round the target failed is left out', bare: [10_000, 10_000, 10_000], warmpath: [9_000, 7_000, 8_000], portkey: [2_000, 0, 2_000], vsBare: 0.8, vsPortkey: 4.25 },
+  ];
+  for (const c of cases) {
+    const r = results(3);
+    const max = [
+      combineClosed([closedRound('direct', 60_000)]),
+      combineClosed(c.bare.map((rps) => closedRound('bare proxy', rps))),
+      combineClosed(c.warmpath.map((rps) => closedRound('warmpath', rps))),
+      combineClosed(c.portkey.map((rps) => closedRound('portkey', rps))),
+    ];
+    const g = figures({ ...r, max });
+    assert.equal(g['router.max_rps_vs_bare'], c.vsBare, c.what);
+    assert.equal(g['router.max_rps_vs_portkey'], c.vsPortkey, c.what);
+  }
+
+  // Overheads: bare proxy +p50 0.10 0.40 0.12, warmpath 0.15 0.30 0.20 (median 0.20 over 0.12 = 1.67; paired 1.5 0.75 1.67).
+  const open = [
+    combineOpen([0.1, 0.1, 0.1].map((p50) => openRound('direct', p50, 1))),
+    combineOpen([0.2, 0.5, 0.22].map((p50) => openRound('bare proxy', p50, 6))),
+    combineOpen([0.25, 0.4, 0.3].map((p50) => openRound('warmpath', p50, 3))),
+  ];
+  assert.equal(figures({ ...results(3), overhead: open })['router.vs_bare_p50_ratio'], 1.5);
 });

@@ -4,7 +4,7 @@
 
 import type { ComponentResult } from './components.ts';
 import type { ClosedLoopResult, OpenLoopResult, Percentiles } from './load-spec.ts';
-import { usable, type Measurement } from './measure.ts';
+import { median, usable, type Measurement } from './measure.ts';
 
 export interface ShadowResult {
   readonly off: Measurement<OpenLoopResult>;
@@ -79,7 +79,7 @@ function ratio(a: number | undefined, b: number | undefined): number | undefined
   return finite(a) && finite(b) && b > 0 ? a / b : undefined;
 }
 
-/** Target percentile minus direct percentile, same run. */
+/** Target percentile minus direct percentile, same run (medians over the rounds). */
 function overhead(rows: readonly Measurement<OpenLoopResult>[], name: string, p: keyof Percentiles): number | undefined {
   const direct = byName(rows, 'direct');
   const row = byName(rows, name);
@@ -87,27 +87,43 @@ function overhead(rows: readonly Measurement<OpenLoopResult>[], name: string, p:
   return row.load.latencyMs[p] - direct.load.latencyMs[p];
 }
 
+/**
+ * A ratio between two targets: the median over the rounds of each round's own ratio.
+ * Rounds are interleaved so that the two targets of a round share the machine's phase;
+ * pairing them cancels the drift that a ratio of the two medians (one target's round 1
+ * against the other's round 3) would carry. With one round it is that round's ratio.
+ */
+function pairedMedian(a: readonly number[], b: readonly number[]): number | undefined {
+  const m = median(pairedRatios(a, b));
+  return Number.isFinite(m) ? m : undefined;
+}
+
+/** Each round's overhead at p, or nothing when the target's measurement is not usable. */
+function usableOverhead(rows: readonly Measurement<OpenLoopResult>[], name: string, p: keyof Percentiles): number[] {
+  return usable(byName(rows, 'direct')) && usable(byName(rows, name)) ? overheadPerRound(rows, name, p) : [];
+}
+
 export function figures(r: BenchResults): Figures {
   const out: Figures = {};
   const set = (key: FigureKey, value: number | undefined): void => {
     if (finite(value)) out[key] = Math.round(value * 1000) / 1000;
   };
-  const wp50 = overhead(r.overhead, 'warmpath', 'p50');
-  const wp99 = overhead(r.overhead, 'warmpath', 'p99');
-  set('router.overhead_p50_ms', wp50);
-  set('router.overhead_p99_ms', wp99);
-  set('router.vs_bare_p50_ratio', ratio(wp50, overhead(r.overhead, 'bare proxy', 'p50')));
-  set('router.portkey_p50_ratio', ratio(overhead(r.overhead, 'portkey', 'p50'), wp50));
-  set('router.portkey_p99_ratio', ratio(overhead(r.overhead, 'portkey', 'p99'), wp99));
-  const maxRps = (name: string): number | undefined => {
+  set('router.overhead_p50_ms', overhead(r.overhead, 'warmpath', 'p50'));
+  set('router.overhead_p99_ms', overhead(r.overhead, 'warmpath', 'p99'));
+  const [wp50, wp99] = [usableOverhead(r.overhead, 'warmpath', 'p50'), usableOverhead(r.overhead, 'warmpath', 'p99')];
+  set('router.vs_bare_p50_ratio', pairedMedian(wp50, usableOverhead(r.overhead, 'bare proxy', 'p50')));
+  set('router.portkey_p50_ratio', pairedMedian(usableOverhead(r.overhead, 'portkey', 'p50'), wp50));
+  set('router.portkey_p99_ratio', pairedMedian(usableOverhead(r.overhead, 'portkey', 'p99'), wp99));
+  const maxRps = (name: string): number[] => {
     const m = byName(r.max, name);
-    return usable(m) ? m.load.achievedRps : undefined;
+    return usable(m) ? perRound(m, (l) => l.achievedRps) : [];
   };
-  set('router.max_rps_vs_bare', ratio(maxRps('warmpath'), maxRps('bare proxy')));
-  set('router.max_rps_vs_portkey', ratio(maxRps('warmpath'), maxRps('portkey')));
+  set('router.max_rps_vs_bare', pairedMedian(maxRps('warmpath'), maxRps('bare proxy')));
+  set('router.max_rps_vs_portkey', pairedMedian(maxRps('warmpath'), maxRps('portkey')));
   // Only a run in which the secondaries really received the mirror measures shadowing.
   if (r.shadow !== undefined && r.shadow.mirroredPerRequest > 0.5 && usable(r.shadow.on) && usable(r.shadow.off)) {
-    set('router.shadow_p99_ratio', ratio(r.shadow.on.load.latencyMs.p99, r.shadow.off.load.latencyMs.p99));
+    const p99s = (m: Measurement<OpenLoopResult>): number[] => perRound(m, (l) => l.latencyMs.p99);
+    set('router.shadow_p99_ratio', pairedMedian(p99s(r.shadow.on), p99s(r.shadow.off)));
   }
   const streamWp = byName(r.stream, 'warmpath');
   if (usable(streamWp)) set('router.ttfb_stream_ms', streamWp.load.ttfbMs.p50);
@@ -311,5 +327,6 @@ export function humanReport(r: BenchResults, f: Figures): string {
     if (!ruled.has(key as FigureKey)) rows.push([key, key === 'router.rss_mb' ? 'warmpath peak RSS (MiB)' : 'streaming TTFB p50 through warmpath (ms)', num(value, 2), '', '']);
   }
   out.push(table(['figure', 'what', 'measured', 'target', 'verdict'], rows, 2));
+  if (Math.max(roundsOf(r.overhead), roundsOf(r.max)) > 1) out.push('A ratio between two targets is the median of the ratios within each round ("per round" lines above).');
   return out.join('\n');
 }
