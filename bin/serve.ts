@@ -157,7 +157,7 @@ export async function serve(config: Config, options: ServeOptions = {}): Promise
       ? remoteSpendSource(config.server.collector_url as string, { adminToken: config.server.admin_token })
       : undefined;
   const spendSource = options.spendSource ?? storage?.collector.storedSpend ?? remoteSpend;
-  const spendSync = budgeted.length > 0 && spendSource !== undefined ? startSpendSync({ source: spendSource, target: shadow, clock, logger }) : undefined;
+  const spendSync = budgeted.length > 0 && spendSource !== undefined ? startSpendSync({ source: spendSource, target: shadow, clock, logger, meter: telemetry.meter }) : undefined;
   const admin = buildAdminApp({
     listen: config.server.admin_listen,
     adminToken: config.server.admin_token,

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
+import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import { pino } from 'pino';
 import type { SpendWindow, SpendWindowQuery } from '../schemas/index.ts';
 import { startSpendSync } from './spend-sync.ts';
@@ -19,6 +21,13 @@ function harness(windows: (SpendWindow | Error)[]) {
   const handed: Handed[] = [];
   const logged: string[] = [];
   const logger = pino({ level: 'info' }, { write: (line: string) => void logged.push(JSON.parse(line).msg as string) });
+  const reader = new PrometheusExporter({ preventServerStart: true, withoutScopeInfo: true });
+  const provider = new MeterProvider({ readers: [reader] });
+  const metric = async (name: string): Promise<number | undefined> => {
+    const { resourceMetrics } = await reader.collect();
+    const found = resourceMetrics.scopeMetrics.flatMap((s) => s.metrics).find((m) => m.descriptor.name === name);
+    return found?.dataPoints[0]?.value as number | undefined;
+  };
   const sync = startSpendSync({
     source: async (query) => {
       queries.push(query);
@@ -30,9 +39,10 @@ function harness(windows: (SpendWindow | Error)[]) {
     target: { reconcileSpend: (stored, dayStartMs, asOfMs) => void handed.push({ totals: Object.fromEntries(stored), dayStartMs, asOfMs }) },
     clock: { now: () => now, monotonic: () => now },
     logger,
+    meter: provider.getMeter('test'),
     intervalMs: 3_600_000,
   });
-  return { sync, queries, handed, logged, advance: (ms: number) => void (now += ms) };
+  return { sync, queries, handed, logged, metric, advance: (ms: number) => void (now += ms) };
 }
 
 const window = (insertedBeforeMs: number, usd: Record<string, number>): SpendWindow => ({ insertedBeforeMs, usdByWorkload: new Map(Object.entries(usd)) });
@@ -89,6 +99,27 @@ test('reads do not overlap: a second call while one runs shares it', async () =>
   try {
     const [first, second] = await Promise.all([h.sync.syncNow(), h.sync.syncNow()]);
     assert.deepEqual([first, second, h.queries.length], [true, true, 1]);
+  } finally {
+    await h.sync.stop();
+  }
+});
+
+test('metrics: the age of the last good read (from the start until one succeeds) and a count of failed reads', async () => {
+  const h = harness([new Error('collector down'), window(day + 9 * hour, { a: 1 }), new Error('down again'), new Error('still down')]);
+  try {
+    h.advance(90_000);
+    assert.equal(await h.sync.syncNow(), false);
+    assert.equal(await h.metric('warmpath_shadow_spend_age_seconds'), 90, 'never read: the age counts from the start');
+    assert.equal(await h.metric('warmpath_shadow_spend_read_failures_total'), 1);
+    h.advance(30_000);
+    assert.equal(await h.sync.syncNow(), true);
+    assert.equal(await h.metric('warmpath_shadow_spend_age_seconds'), 0);
+    h.advance(30_000);
+    await h.sync.syncNow();
+    h.advance(30_000);
+    await h.sync.syncNow();
+    assert.equal(await h.metric('warmpath_shadow_spend_age_seconds'), 60);
+    assert.equal(await h.metric('warmpath_shadow_spend_read_failures_total'), 3, 'every failed read counts, not only the first of an outage');
   } finally {
     await h.sync.stop();
   }

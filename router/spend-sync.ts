@@ -3,6 +3,7 @@
 // hold one cap between them). Stored spend is read in windows of insertion time and summed
 // here; a day is read whole once, then only what was inserted since the last read.
 
+import type { Meter, ObservableResult } from '@opentelemetry/api';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Clock } from '../core/clock.ts';
 import type { SpendSource } from '../schemas/index.ts';
@@ -18,6 +19,8 @@ export interface SpendSyncOptions {
   readonly target: SpendReconciler;
   readonly clock: Clock;
   readonly logger: FastifyBaseLogger;
+  /** For `warmpath_shadow_spend_age_seconds` and `warmpath_shadow_spend_read_failures_total`. */
+  readonly meter: Meter;
   /** Default 30 s. */
   readonly intervalMs?: number;
 }
@@ -41,6 +44,16 @@ export function startSpendSync(options: SpendSyncOptions): SpendSync {
   let failing = false;
   let running: Promise<boolean> | undefined;
   const stopping = new AbortController();
+  // Until a read succeeds the age counts from the start, so "never read" alerts like "stale".
+  let readAtMs = clock.now();
+  const ageGauge = options.meter.createObservableGauge('warmpath_shadow_spend_age_seconds', {
+    description: 'Seconds since the stored shadow spend of every router was last read (since start when it never was)',
+  });
+  const observeAge = (result: ObservableResult): void => result.observe((clock.now() - readAtMs) / 1000);
+  ageGauge.addCallback(observeAge);
+  const failures = options.meter.createCounter('warmpath_shadow_spend_read_failures_total', {
+    description: 'Reads of the stored shadow spend that failed: storage or collector unreachable, or an answer refused',
+  });
 
   const sync = async (): Promise<boolean> => {
     const day = ShadowBudget.dayStart(clock.now());
@@ -55,11 +68,13 @@ export function startSpendSync(options: SpendSyncOptions): SpendSync {
       for (const [workload, usd] of window.usdByWorkload) totals.set(workload, (totals.get(workload) ?? 0) + usd);
       insertedAfterMs = Math.max(insertedAfterMs, window.insertedBeforeMs);
       target.reconcileSpend(totals, day, insertedAfterMs);
+      readAtMs = clock.now();
       if (failing) logger.info('stored shadow spend readable again');
       failing = false;
       return true;
     } catch (err) {
       if (stopping.signal.aborted) return false;
+      failures.add(1);
       if (!failing) logger.warn({ err }, 'cannot read stored shadow spend: shadow budgets count this router\'s calls only until it can; retrying');
       failing = true;
       return false;
@@ -72,6 +87,7 @@ export function startSpendSync(options: SpendSyncOptions): SpendSync {
     syncNow,
     async stop() {
       clearInterval(timer);
+      ageGauge.removeCallback(observeAge);
       stopping.abort();
       await running;
     },

@@ -141,6 +141,26 @@ describe('warmpath router: stored spend from its collector', () => {
     }
   });
 
+  test('a router whose collector cannot answer serves on its own count and says so on /metrics', async () => {
+    const down = createServer((_req, res) => res.writeHead(503, { 'content-type': 'application/json' }).end('{"error":{"message":"ClickHouse is unavailable"}}'));
+    await new Promise<void>((r) => down.listen(0, '127.0.0.1', r));
+    const router = await serve(configFor('wp_spend_down', 1, { collector_url: `http://127.0.0.1:${(down.address() as AddressInfo).port}` }), {
+      mode: 'router',
+      logger: silentLogger,
+    });
+    try {
+      assert.equal(router.shadow.spendToday('support'), 0);
+      const metrics = await (await fetch(`${router.adminUrl}/metrics`, { headers: { authorization: `Bearer ${adminToken}` } })).text();
+      const failures = /^warmpath_shadow_spend_read_failures_total (\d+)/m.exec(metrics);
+      assert.ok(failures !== null && Number(failures[1]) >= 1, `failed reads counted:\n${metrics.split('\n').filter((l) => l.includes('spend')).join('\n')}`);
+      const age = /^warmpath_shadow_spend_age_seconds ([\d.]+)/m.exec(metrics);
+      assert.ok(age !== null && Number(age[1]) >= 0 && Number(age[1]) < 60, 'never read: the age counts from the start');
+    } finally {
+      await router.close();
+      await new Promise((r) => down.close(r));
+    }
+  });
+
   test('an answer that is not stored spend is refused with a code naming what was wrong', async () => {
     const answers = [
       { status: 200, body: '{"day":"2026-11-21","inserted_after_ms":0,"inserted_before_ms":5,"workloads":{"support":"lots"}}', want: /\/workloads\/support must be number/ },
