@@ -31,7 +31,6 @@ export interface Watermark {
 
 export const startOfTime: Watermark = { insertedAt: '1970-01-01 00:00:00.000', recordId: '' };
 
-
 /** A shadow or twin with its primary (primary fields empty when it is not stored yet). */
 export interface CandidatePair {
   readonly record_id: string;
@@ -224,11 +223,7 @@ export function createEvaluatorStore(target: StoreTarget) {
      * back: every row that becomes visible from now on was inserted after it.
      */
     async insertHorizon(): Promise<Watermark> {
-      const [row] = await rows<{ horizon: string }>(
-        target,
-        insertHorizonSql,
-        { margin: insertVisibleWithinS },
-      );
+      const [row] = await rows<{ horizon: string }>(target, insertHorizonSql, { margin: insertVisibleWithinS });
       return { insertedAt: row?.horizon ?? startOfTime.insertedAt, recordId: '' };
     },
 
