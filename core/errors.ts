@@ -6,6 +6,7 @@ export const errorCodes = {
   CFG_UNREADABLE: { status: 500, type: 'server_error', message: 'configuration file cannot be read' },
   CFG_REFERENCE: { status: 500, type: 'server_error', message: 'configuration reference cannot be resolved' },
   REQ_INVALID: { status: 400, type: 'invalid_request_error', message: 'invalid request' },
+  REQ_UNSUPPORTED: { status: 400, type: 'invalid_request_error', message: 'not supported through warmpath' },
   REQ_BODY_TOO_LARGE: { status: 413, type: 'invalid_request_error', message: 'request body too large' },
   REQ_UNSUPPORTED_MEDIA: { status: 415, type: 'invalid_request_error', message: 'unsupported content type' },
   REQ_NOT_FOUND: { status: 404, type: 'invalid_request_error', message: 'not found' },
