@@ -21,6 +21,7 @@ export function startBanner(config: Config, routerUrl: string, adminUrl: string,
   return `
 warmpath is running
   router (OpenAI-compatible)  ${routerUrl}/v1
+  router (Anthropic Messages) ${routerUrl}/v1/messages
   admin                       ${adminUrl}   (/healthz /readyz /metrics)
                               ${adminPaths.join(', ')}
   workloads                   ${Object.keys(config.workloads).join(', ')}
@@ -38,6 +39,13 @@ Try it:
     model: '${workload}', messages: [{ role: 'user', content: 'Say hello' }],
   });
   console.log(answer.choices[0].message.content);
+
+  // or with the official Anthropic SDK
+  import Anthropic from '@anthropic-ai/sdk';
+  const claudeShaped = new Anthropic({ baseURL: '${routerUrl}', apiKey: 'local' });
+  const message = await claudeShaped.messages.create({
+    model: '${workload}', max_tokens: 200, messages: [{ role: 'user', content: 'Say hello' }],
+  });
 
 Stop with Ctrl-C (in-flight requests finish first).
 `;

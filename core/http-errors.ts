@@ -1,5 +1,6 @@
 // The one place an error becomes an HTTP answer: every error, ours or fastify's, leaves in
-// OpenAI's error shape so SDK clients raise their usual exceptions.
+// OpenAI's error shape so SDK clients raise their usual exceptions (Anthropic's shape on the
+// routes that speak Anthropic's API, through a renderer).
 
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { OpenAIErrorBody } from '../schemas/index.ts';
@@ -29,9 +30,15 @@ export function toWarmpathError(err: unknown): WarmpathError {
     const first = fe.validation[0];
     const path = (first?.instancePath ?? '').replace(/^\//, '').replace(/\//g, '.');
     const extra = first?.params?.allowedValues !== undefined ? ` (${(first.params.allowedValues as unknown[]).join(', ')})` : '';
-    const missing = first?.params?.missingProperty !== undefined ? `'${String(first.params.missingProperty)}'` : '';
+    const missing =
+      first?.params?.missingProperty !== undefined
+        ? `'${String(first.params.missingProperty)}'`
+        : first?.params?.additionalProperty !== undefined
+          ? `'${String(first.params.additionalProperty)}'`
+          : '';
     const param = [path, missing.replace(/'/g, '')].filter((s) => s !== '').join('.') || null;
-    return new WarmpathError('REQ_INVALID', `${path === '' ? 'body' : path} ${first?.message ?? 'is invalid'}${extra}`, {
+    const named = first?.params?.additionalProperty !== undefined ? ` (${missing})` : '';
+    return new WarmpathError('REQ_INVALID', `${path === '' ? 'body' : path} ${first?.message ?? 'is invalid'}${extra}${named}`, {
       cause: err,
       ...(param === null ? {} : { param }),
     });
@@ -45,20 +52,30 @@ export function toWarmpathError(err: unknown): WarmpathError {
   return new WarmpathError('INTERNAL', undefined, { cause: err });
 }
 
-export function sendError(reply: FastifyReply, err: WarmpathError): FastifyReply {
+/** Renders an error's OpenAI-shaped body in another API's shape (Anthropic's, on /v1/messages). */
+export type ErrorRenderer = (status: number, body: OpenAIErrorBody) => unknown;
+
+export function sendError(reply: FastifyReply, err: WarmpathError, render?: ErrorRenderer): FastifyReply {
   for (const [k, v] of Object.entries(err.headers)) reply.header(k, v);
-  return reply.code(err.status).type('application/json').send(JSON.stringify(errorBodyOf(err)));
+  const body = errorBodyOf(err);
+  return reply.code(err.status).type('application/json').send(JSON.stringify(render === undefined ? body : render(err.status, body)));
 }
 
+/** Every error in `app` leaves through sendError; unknown paths get a 404 in the same shape. */
 export function installErrorHandling(app: FastifyInstance): void {
-  app.setErrorHandler((err: unknown, request: FastifyRequest, reply: FastifyReply) => {
-    const mapped = toWarmpathError(err);
-    if (mapped.status >= 500) request.log.error({ err }, mapped.message);
-    return sendError(reply, mapped);
-  });
+  setErrorHandler(app);
   app.setNotFoundHandler((request, reply) =>
     sendError(reply, new WarmpathError('REQ_NOT_FOUND', `${request.method} ${request.url.split('?')[0] ?? ''}`)),
   );
+}
+
+/** The error handler of an encapsulated scope, or of the whole app when `render` is omitted. */
+export function setErrorHandler(scope: FastifyInstance, render?: ErrorRenderer): void {
+  scope.setErrorHandler((err: unknown, request: FastifyRequest, reply: FastifyReply) => {
+    const mapped = toWarmpathError(err);
+    if (mapped.status >= 500) request.log.error({ err }, mapped.message);
+    return sendError(reply, mapped, render);
+  });
 }
 
 export { errorCodes };

@@ -148,6 +148,8 @@ describe('router with virtual keys', () => {
     { name: 'unknown key → 401', headers: { authorization: 'Bearer nope' }, status: 401, code: 'AUTH_UNKNOWN_KEY' },
     { name: 'pinned key picks its workload over the model', headers: { authorization: `Bearer ${pinnedKey}` }, status: 200, route: 'b', tenant: 'acme' },
     { name: 'pinned key refuses another workload header', headers: { authorization: `Bearer ${pinnedKey}`, 'x-warmpath-workload': 'support' }, status: 403, code: 'AUTH_WORKLOAD_MISMATCH' },
+    { name: 'x-api-key (as Anthropic documents its API keys) is a key too', headers: { 'x-api-key': pinnedKey }, status: 200, route: 'b', tenant: 'acme' },
+    { name: 'an unknown x-api-key → 401', headers: { 'x-api-key': 'nope' }, status: 401, code: 'AUTH_UNKNOWN_KEY' },
     { name: 'tenant key uses the model; tenant header cannot override the key', headers: { authorization: `Bearer ${tenantKey}`, 'x-warmpath-tenant': 'evil' }, status: 200, route: 'a', tenant: 'globex' },
   ];
   for (const c of cases) {

@@ -1,25 +1,29 @@
 // The OpenAI-compatible proxy: identity → route plan → execute (retries, failover) → answer
-// (JSON or SSE) → one exchange record to the sink. Nothing here waits on storage.
+// (JSON or SSE) → one exchange record to the sink. Nothing here waits on storage. Anthropic
+// Messages requests (POST /v1/messages) are translated to the chat shape on the way in and
+// their answers back on the way out (wire.ts); in between they are served the same way.
 
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { ProxyTracerProvider, type Meter, type Span, type Tracer } from '@opentelemetry/api';
-import { fastify, LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
+import { fastify, LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Clock, Random } from '../core/clock.ts';
-import { installErrorHandling } from '../core/http-errors.ts';
+import { installErrorHandling, setErrorHandler } from '../core/http-errors.ts';
 import { UpstreamStreamError, summariseCompletion, type AnswerSummary, type StreamEvent } from '../providers/index.ts';
-import { chatRequestSchema } from '../schemas/index.ts';
-import type { ChatRequest, Config, ErrorClass, ExchangeOutcome, ExchangeSink, VirtualKey } from '../schemas/index.ts';
+import { chatRequestSchema, messagesRequestSchema } from '../schemas/index.ts';
+import type { ChatRequest, Config, ErrorClass, ExchangeOutcome, ExchangeSink, MessagesRequest, VirtualKey } from '../schemas/index.ts';
 import { DrillBoard, DrillPass, type Drill } from './drill.ts';
 import type { EligibilitySource } from './eligibility.ts';
 import { execute, executeInDrill, round, type Execution, type ExecutionContext } from './execute.ts';
 import { clientClosedStatus, failureResponse } from './failure-response.ts';
 import { authenticate, createKeyIndex, resolveIdentity, type Identity } from './identity.ts';
+import { chatRequestOf } from './messages-request.ts';
 import { createRouterMetrics, type RouterMetrics } from './metrics.ts';
 import { StreamAccumulator, buildRecord } from './record.ts';
 import type { RouteTable, WorkloadRoutes } from './route-table.ts';
 import { createShadowMirror, type ShadowMirror } from './shadow.ts';
 import { contextOf, endWithRecord, startRequestSpan } from './tracing.ts';
+import { messagesErrorRenderer, messagesWire, openAIWire, type Wire } from './wire.ts';
 
 const noopTracer = new ProxyTracerProvider().getTracer('warmpath');
 
@@ -98,8 +102,8 @@ export function buildRouterApp(deps: RouterDeps): FastifyInstance {
     return { object: 'list', data: names.map((id) => ({ id, object: 'model', created: 0, owned_by: 'warmpath' })) };
   });
 
-  app.post('/v1/chat/completions', { schema: { body: chatRequestSchema } }, async (request, reply) => {
-    const body = request.body as ChatRequest;
+  /** One request, from identity to record, whichever API it came in on. */
+  async function serve(wire: Wire, body: ChatRequest, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
     const identity = resolveIdentity(request.headers, body.model, request.virtualKey, config);
     const startedAtMs = clock.now();
     const started = clock.monotonic();
@@ -132,8 +136,9 @@ export function buildRouterApp(deps: RouterDeps): FastifyInstance {
       parent: contextOf(span),
     };
     const execution = pass === undefined ? await execute(ctx) : await executeInDrill(ctx, drill as Drill, pass);
-    const served: Served = { deps, metrics, shadow, span, routes, identity, body, execution, requestId, startedAtMs, started, drill, pass };
+    const served: Served = { deps, metrics, shadow, wire, span, routes, identity, body, execution, requestId, startedAtMs, started, drill, pass };
     reply.header('x-warmpath-request-id', requestId);
+    if (wire.requestIdHeader !== undefined) reply.header(wire.requestIdHeader, requestId);
     reply.header('x-warmpath-route', execution.route.config.name);
     reply.header('x-warmpath-fallback', execution.fallback ? '1' : '0');
     if (pass !== undefined) {
@@ -143,12 +148,22 @@ export function buildRouterApp(deps: RouterDeps): FastifyInstance {
     const answer = execution.answer;
     if (answer === undefined) return replyFailure(served, reply);
     if (!answer.stream) {
-      reply.code(200).type('application/json').send(answer.result.json);
+      reply.code(200).type('application/json').send(wire.answer(answer.result.completion, answer.result.json, requestId));
       finish(served, 200, 'ok', null, null, summariseCompletion(answer.result.completion));
       return reply;
     }
     await relayStream(served, reply, answer.result.head, answer.result.rest, clientGone.signal);
     return reply;
+  }
+
+  app.post('/v1/chat/completions', { schema: { body: chatRequestSchema } }, (request, reply) => serve(openAIWire, request.body as ChatRequest, request, reply));
+
+  // Its own scope, so that its errors, validation included, leave in Anthropic's shape.
+  app.register(async (scope) => {
+    setErrorHandler(scope, messagesErrorRenderer);
+    scope.post('/v1/messages', { schema: { body: messagesRequestSchema } }, async (request, reply) =>
+      serve(messagesWire, chatRequestOf(request.body as MessagesRequest), request, reply),
+    );
   });
 
   return app;
@@ -158,6 +173,7 @@ interface Served {
   readonly deps: RouterDeps;
   readonly metrics: RouterMetrics;
   readonly shadow: ShadowMirror;
+  readonly wire: Wire;
   readonly span: Span;
   readonly routes: WorkloadRoutes;
   readonly identity: Identity;
@@ -179,7 +195,7 @@ function replyFailure(s: Served, reply: FastifyReply): FastifyReply {
       ? { status: 502, body: { error: { message: 'no route answered', type: 'upstream_error', param: null, code: 'RTR_UPSTREAM_ERROR' } }, headers: {} }
       : failureResponse(f, s.execution.route.config.name);
   for (const [k, v] of Object.entries(response.headers)) reply.header(k, v);
-  if (response.status !== clientClosedStatus) reply.code(response.status).type('application/json').send(JSON.stringify(response.body));
+  if (response.status !== clientClosedStatus) reply.code(response.status).type('application/json').send(s.wire.failure(response.status, response.body, s.requestId));
   else reply.code(response.status).send();
   finish(s, response.status, 'error', f?.errorClass ?? 'server_error', null, undefined);
   return reply;
@@ -202,12 +218,12 @@ async function relayStream(
   });
   const ttftMs = s.deps.clock.monotonic() - s.started;
   const accumulator = new StreamAccumulator();
-  const includeUsage = s.body.stream_options?.include_usage === true;
+  const framer = s.wire.stream(s.body, s.requestId);
   const send = async (event: StreamEvent): Promise<void> => {
     accumulator.add(event.chunk);
-    // Usage-only chunks were asked for by warmpath (to price the call), not by this client.
-    if (!includeUsage && event.chunk.choices.length === 0) return;
-    if (!raw.write(`data: ${event.data}\n\n`)) await once(raw, 'drain', { signal: clientSignal });
+    const text = framer.event(event);
+    if (text === '') return;
+    if (!raw.write(text)) await once(raw, 'drain', { signal: clientSignal });
   };
   let outcome: ExchangeOutcome = 'ok';
   let errorClass: ErrorClass | null = null;
@@ -215,7 +231,7 @@ async function relayStream(
   try {
     for (const event of head) await send(event);
     for await (const event of rest) await send(event);
-    raw.end('data: [DONE]\n\n');
+    raw.end(framer.end());
   } catch (cause) {
     if (clientSignal.aborted) {
       outcome = 'error';
@@ -228,7 +244,7 @@ async function relayStream(
       errorClass = 'truncated';
       // After the first byte there is no failover: the client's stream ends with an error event.
       const message = `upstream stream broke after it started (route ${s.execution.route.config.name}): ${f?.message ?? String(cause)}`;
-      raw.end(`data: ${JSON.stringify({ error: { message, type: 'upstream_error', param: null, code: 'RTR_STREAM_TRUNCATED' } })}\n\n`);
+      raw.end(framer.broke(message, 'RTR_STREAM_TRUNCATED'));
       s.execution.route.breaker.recordFailure();
     }
   }

@@ -29,13 +29,18 @@ function header(headers: IncomingHttpHeaders, name: string): string | undefined 
   return Array.isArray(value) ? value[0] : value;
 }
 
-/** The caller's key, when keys are configured; throws 401 for a missing or unknown key. */
+/**
+ * The caller's key, when keys are configured; throws 401 for a missing or unknown key. It
+ * comes as `Authorization: Bearer` (what the SDKs send) or as `x-api-key` (Anthropic's API
+ * documents it, and curl users copy that).
+ */
 export function authenticate(headers: IncomingHttpHeaders, keys: KeyIndex): VirtualKey | undefined {
   if (!keys.enabled) return undefined;
   const authorization = header(headers, 'authorization');
   const match = authorization === undefined ? null : /^Bearer\s+(.+)$/i.exec(authorization.trim());
-  if (match === null) throw new WarmpathError('AUTH_MISSING_KEY', 'send Authorization: Bearer <virtual key>');
-  const key = keys.lookup(match[1] as string);
+  const presented = match?.[1] ?? header(headers, 'x-api-key')?.trim();
+  if (presented === undefined || presented === '') throw new WarmpathError('AUTH_MISSING_KEY', 'send Authorization: Bearer <virtual key>, or x-api-key: <virtual key>');
+  const key = keys.lookup(presented);
   if (key === undefined) throw new WarmpathError('AUTH_UNKNOWN_KEY', 'the key is not configured in warmpath');
   return key;
 }

@@ -58,7 +58,23 @@ export type {
   SpendWindow,
   SpendWindowQuery,
 } from './exchange.ts';
+export type {
+  MessagesAnswer,
+  MessagesAnswerBlock,
+  MessagesContentBlock,
+  MessagesErrorBody,
+  MessagesImageBlock,
+  MessagesMessage,
+  MessagesRequest,
+  MessagesStopReason,
+  MessagesTextBlock,
+  MessagesTool,
+  MessagesToolChoice,
+  MessagesToolResultBlock,
+  MessagesToolUseBlock,
+  MessagesUsage,
+} from './messages.ts';
 export type { EligibilityEntry, EligibilityFeed, RouteRole } from './eligibility.ts';
-export { configSchema, exchangeSchema, chatRequestSchema, eligibilityFeedSchema } from './json-schemas.ts';
+export { configSchema, exchangeSchema, chatRequestSchema, messagesRequestSchema, eligibilityFeedSchema } from './json-schemas.ts';
 export { loadMigrationFiles, migrationsDirectory } from './migrations.ts';
 export type { MigrationFile } from './migrations.ts';

@@ -1,6 +1,7 @@
 import configSchemaJson from './config.schema.json' with { type: 'json' };
 import exchangeSchemaJson from './exchange.schema.json' with { type: 'json' };
 import chatRequestSchemaJson from './chat-request.schema.json' with { type: 'json' };
+import messagesRequestSchemaJson from './messages-request.schema.json' with { type: 'json' };
 import eligibilityFeedSchemaJson from './eligibility-feed.schema.json' with { type: 'json' };
 
 /** JSON Schema of warmpath.yaml (draft-07, validated with ajv in strict mode). */
@@ -9,5 +10,7 @@ export const configSchema: Readonly<Record<string, unknown>> = configSchemaJson;
 export const exchangeSchema: Readonly<Record<string, unknown>> = exchangeSchemaJson;
 /** JSON Schema of POST /v1/chat/completions bodies, used as the fastify route schema. */
 export const chatRequestSchema: Readonly<Record<string, unknown>> = chatRequestSchemaJson;
+/** JSON Schema of POST /v1/messages bodies (Anthropic Messages), the fastify route schema. */
+export const messagesRequestSchema: Readonly<Record<string, unknown>> = messagesRequestSchemaJson;
 /** JSON Schema of the eligibility feed, GET /v1/eligibility. */
 export const eligibilityFeedSchema: Readonly<Record<string, unknown>> = eligibilityFeedSchemaJson;

@@ -28,5 +28,6 @@ for (const c of cases) {
     assert.match(lines[admin] ?? '', /admin\s+http:\/\/127\.0\.0\.1:8081\s+\(\/healthz \/readyz \/metrics\)$/);
     assert.equal(lines[admin + 1]?.trim(), c.paths);
     assert.match(banner, /router \(OpenAI-compatible\)\s+http:\/\/127\.0\.0\.1:8080\/v1/);
+    assert.match(banner, /router \(Anthropic Messages\)\s+http:\/\/127\.0\.0\.1:8080\/v1\/messages/);
   });
 }

@@ -1,0 +1,61 @@
+// How an inbound API frames what the router serves. The router works in OpenAI's chat shape
+// throughout; a wire turns its answers, failures and stream chunks into the bytes one API's
+// clients expect: OpenAI's chat completions as they came, or Anthropic's messages.
+
+import type { ErrorCode } from '../core/errors.ts';
+import type { ErrorRenderer } from '../core/http-errors.ts';
+import type { ChatCompletion, ChatRequest, OpenAIErrorBody } from '../schemas/index.ts';
+import type { StreamEvent } from '../providers/index.ts';
+import { messageId, messagesAnswerOf, messagesErrorOf } from './messages-answer.ts';
+import { MessagesStreamWriter } from './messages-stream.ts';
+
+export interface StreamFramer {
+  /** The text to send for one upstream chunk; '' sends nothing. */
+  event(event: StreamEvent): string;
+  /** The text that ends a stream the upstream finished. */
+  end(): string;
+  /** The text that ends a stream the upstream broke after its first byte. */
+  broke(message: string, code: ErrorCode): string;
+}
+
+export interface Wire {
+  /** The body of a 200 answer: `json` is the completion as OpenAI JSON. */
+  answer(completion: ChatCompletion, json: string, requestId: string): string;
+  /** The body of an error answer. */
+  failure(status: number, body: OpenAIErrorBody, requestId: string): string;
+  stream(request: ChatRequest, requestId: string): StreamFramer;
+  /** A header the API's own SDK reads the request id from, beside x-warmpath-request-id. */
+  readonly requestIdHeader: string | undefined;
+}
+
+export const openAIWire: Wire = {
+  answer: (_completion, json) => json,
+  failure: (_status, body) => JSON.stringify(body),
+  stream(request) {
+    const includeUsage = request.stream_options?.include_usage === true;
+    return {
+      // Usage-only chunks were asked for by warmpath (to price the call), not by this client.
+      event: (e) => (!includeUsage && e.chunk.choices.length === 0 ? '' : `data: ${e.data}\n\n`),
+      end: () => 'data: [DONE]\n\n',
+      broke: (message, code) => `data: ${JSON.stringify({ error: { message, type: 'upstream_error', param: null, code } })}\n\n`,
+    };
+  },
+  requestIdHeader: undefined,
+};
+
+/** Error bodies in Anthropic's shape, for the routes that speak its API. */
+export const messagesErrorRenderer: ErrorRenderer = (status, body) => messagesErrorOf(status, body);
+
+export const messagesWire: Wire = {
+  answer: (completion, _json, requestId) => JSON.stringify(messagesAnswerOf(completion, messageId(requestId))),
+  failure: (status, body, requestId) => JSON.stringify(messagesErrorOf(status, body, requestId)),
+  stream(_request, requestId) {
+    const writer = new MessagesStreamWriter(messageId(requestId));
+    return {
+      event: (e) => writer.chunk(e.chunk),
+      end: () => writer.end(),
+      broke: (message, code) => writer.error(502, message, code),
+    };
+  },
+  requestIdHeader: 'request-id',
+};
