@@ -63,19 +63,19 @@ export function sendError(reply: FastifyReply, err: WarmpathError, render?: Erro
 
 /** Every error in `app` leaves through sendError; unknown paths get a 404 in the same shape. */
 export function installErrorHandling(app: FastifyInstance): void {
-  setErrorHandler(app);
+  app.setErrorHandler(errorHandler());
   app.setNotFoundHandler((request, reply) =>
     sendError(reply, new WarmpathError('REQ_NOT_FOUND', `${request.method} ${request.url.split('?')[0] ?? ''}`)),
   );
 }
 
-/** The error handler of an encapsulated scope, or of the whole app when `render` is omitted. */
-export function setErrorHandler(scope: FastifyInstance, render?: ErrorRenderer): void {
-  scope.setErrorHandler((err: unknown, request: FastifyRequest, reply: FastifyReply) => {
+/** An error handler, for the whole app or (with `render`) for one route's `errorHandler` option. */
+export function errorHandler(render?: ErrorRenderer): (err: unknown, request: FastifyRequest, reply: FastifyReply) => FastifyReply {
+  return (err, request, reply) => {
     const mapped = toWarmpathError(err);
     if (mapped.status >= 500) request.log.error({ err }, mapped.message);
     return sendError(reply, mapped, render);
-  });
+  };
 }
 
 export { errorCodes };

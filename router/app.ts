@@ -8,7 +8,7 @@ import { once } from 'node:events';
 import { ProxyTracerProvider, type Meter, type Span, type Tracer } from '@opentelemetry/api';
 import { fastify, LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Clock, Random } from '../core/clock.ts';
-import { installErrorHandling, setErrorHandler } from '../core/http-errors.ts';
+import { errorHandler, installErrorHandling } from '../core/http-errors.ts';
 import { UpstreamStreamError, summariseCompletion, type AnswerSummary, type StreamEvent } from '../providers/index.ts';
 import { chatRequestSchema, messagesRequestSchema } from '../schemas/index.ts';
 import type { ChatRequest, Config, ErrorClass, ExchangeOutcome, ExchangeSink, MessagesRequest, VirtualKey } from '../schemas/index.ts';
@@ -158,13 +158,11 @@ export function buildRouterApp(deps: RouterDeps): FastifyInstance {
 
   app.post('/v1/chat/completions', { schema: { body: chatRequestSchema } }, (request, reply) => serve(openAIWire, request.body as ChatRequest, request, reply));
 
-  // Its own scope, so that its errors, validation included, leave in Anthropic's shape.
-  app.register(async (scope) => {
-    setErrorHandler(scope, messagesErrorRenderer);
-    scope.post('/v1/messages', { schema: { body: messagesRequestSchema } }, async (request, reply) =>
-      serve(messagesWire, chatRequestOf(request.body as MessagesRequest), request, reply),
-    );
-  });
+  // The route's own error handler: its errors, validation and authentication included,
+  // leave in Anthropic's shape.
+  app.post('/v1/messages', { schema: { body: messagesRequestSchema }, errorHandler: errorHandler(messagesErrorRenderer) }, async (request, reply) =>
+    serve(messagesWire, chatRequestOf(request.body as MessagesRequest), request, reply),
+  );
 
   return app;
 }
