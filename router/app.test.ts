@@ -166,6 +166,14 @@ describe('router with virtual keys', () => {
   test('models: a pinned key sees only its workload; an unknown key gets 401', async () => {
     const res = await app.inject({ method: 'GET', url: '/v1/models', headers: { authorization: `Bearer ${pinnedKey}` } });
     assert.deepEqual(res.json().data.map((m: { id: string }) => m.id), ['billing']);
+    const own = await app.inject({ method: 'GET', url: '/v1/models/billing', headers: { authorization: `Bearer ${pinnedKey}` } });
+    assert.deepEqual(own.json(), { id: 'billing', object: 'model', created: 0, owned_by: 'warmpath' });
+    const other = await app.inject({ method: 'GET', url: '/v1/models/support', headers: { authorization: `Bearer ${pinnedKey}` } });
+    assert.equal(other.statusCode, 404);
+    assert.equal(other.json().error.code, 'RTR_UNKNOWN_WORKLOAD');
+    const anthropicShaped = await app.inject({ method: 'GET', url: '/v1/models', headers: { 'x-api-key': tenantKey, 'anthropic-version': '2023-06-01' } });
+    assert.deepEqual(anthropicShaped.json().data.map((m: { id: string; type: string }) => [m.id, m.type]), [['support', 'model'], ['billing', 'model']]);
+    assert.equal(anthropicShaped.json().has_more, false);
     assert.equal((await app.inject({ method: 'GET', url: '/v1/models', headers: { authorization: 'Bearer x' } })).statusCode, 401);
   });
 });

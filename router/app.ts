@@ -8,7 +8,8 @@ import { once } from 'node:events';
 import { ProxyTracerProvider, type Meter, type Span, type Tracer } from '@opentelemetry/api';
 import { fastify, LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Clock, Random } from '../core/clock.ts';
-import { errorHandler, installErrorHandling } from '../core/http-errors.ts';
+import { WarmpathError } from '../core/errors.ts';
+import { errorHandler, installErrorHandling, sendError } from '../core/http-errors.ts';
 import { UpstreamStreamError, summariseCompletion, type AnswerSummary, type StreamEvent } from '../providers/index.ts';
 import { chatRequestSchema, messagesRequestSchema } from '../schemas/index.ts';
 import type { ChatRequest, Config, ErrorClass, ExchangeOutcome, ExchangeSink, MessagesRequest, VirtualKey } from '../schemas/index.ts';
@@ -96,10 +97,22 @@ export function buildRouterApp(deps: RouterDeps): FastifyInstance {
     done();
   });
 
+  // Workloads are the models clients name. Anthropic's SDK always sends anthropic-version,
+  // and reads its own shape of the same list.
+  const visibleWorkloads = (key: VirtualKey | undefined): string[] => (key?.workload === undefined ? Object.keys(config.workloads) : [key.workload]);
   app.get('/v1/models', async (request) => {
-    const pinned = request.virtualKey?.workload;
-    const names = pinned === undefined ? Object.keys(config.workloads) : [pinned];
-    return { object: 'list', data: names.map((id) => ({ id, object: 'model', created: 0, owned_by: 'warmpath' })) };
+    const names = visibleWorkloads(request.virtualKey);
+    if (request.headers['anthropic-version'] === undefined) return { object: 'list', data: names.map(openAIModel) };
+    return { data: names.map(anthropicModel), has_more: false, first_id: names[0] ?? null, last_id: names.at(-1) ?? null };
+  });
+  app.get<{ Params: { model: string } }>('/v1/models/:model', async (request, reply) => {
+    const name = request.params.model;
+    const anthropic = request.headers['anthropic-version'] !== undefined;
+    if (!visibleWorkloads(request.virtualKey).includes(name)) {
+      const unknown = new WarmpathError('RTR_UNKNOWN_WORKLOAD', `"${name}" is not a workload this key can use`, { param: 'model' });
+      return sendError(reply, unknown, anthropic ? messagesErrorRenderer : undefined);
+    }
+    return anthropic ? anthropicModel(name) : openAIModel(name);
   });
 
   /** One request, from identity to record, whichever API it came in on. */
@@ -165,6 +178,14 @@ export function buildRouterApp(deps: RouterDeps): FastifyInstance {
   );
 
   return app;
+}
+
+function openAIModel(id: string) {
+  return { id, object: 'model', created: 0, owned_by: 'warmpath' };
+}
+
+function anthropicModel(id: string) {
+  return { type: 'model', id, display_name: id, created_at: '1970-01-01T00:00:00Z', capabilities: null, deprecated_at: null, lifecycle: 'active', line: null };
 }
 
 interface Served {

@@ -306,6 +306,21 @@ describe('router end to end (Anthropic SDK on /v1/messages)', () => {
     assert.equal(record?.outcome, 'truncated');
   });
 
+  test('models: the Anthropic SDK lists and retrieves workloads in its own shape; an unknown one is its NotFoundError', async () => {
+    const ids: string[] = [];
+    for await (const model of sdk(wp).models.list()) ids.push(model.id);
+    assert.deepEqual(ids, ['support', 'strict', 'claude']);
+    const one = await sdk(wp).models.retrieve('claude');
+    assert.equal(one.type, 'model');
+    assert.equal(one.id, 'claude');
+    assert.equal(one.display_name, 'claude');
+    await assert.rejects(sdk(wp).models.retrieve('nope'), (err: unknown) => {
+      assert.ok(err instanceof Anthropic.NotFoundError, String(err));
+      assert.equal((err.error as { error: { code: string } }).error.code, 'RTR_UNKNOWN_WORKLOAD');
+      return true;
+    });
+  });
+
   test('the chat completions route keeps OpenAI error shapes beside it', async () => {
     const res = await fetch(`${wp.routerUrl}/v1/chat/completions`, {
       method: 'POST',
