@@ -7,7 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import Anthropic from '@anthropic-ai/sdk';
 import { sha256Hex } from '../core/hash.ts';
 import { openAIChunks, openAICompletion, openAIError, startAnthropicUpstream, startOpenAIUpstream, type TestUpstream } from './helpers/upstreams.ts';
-import { route, startWarmpath, type TestWarmpath } from './helpers/warmpath.ts';
+import { failoverConfig, startWarmpath, type TestWarmpath } from './helpers/warmpath.ts';
 
 const virtualKey = 'wp-anthropic-client-key';
 
@@ -26,19 +26,7 @@ describe('router end to end (Anthropic SDK on /v1/messages)', () => {
     oai = await startOpenAIUpstream('openai');
     ant = await startAnthropicUpstream('anthropic');
     wp = await startWarmpath({
-      providers: {
-        oai: { kind: 'openai', base_url: `${oai.url}/v1`, api_key: 'sk-upstream-secret' },
-        ant: { kind: 'anthropic', base_url: ant.url, api_key: 'ant-upstream-secret' },
-      },
-      routes: {
-        'oai-main': route('oai', 'gpt-test', { breaker: { failure_threshold: 50, cooldown_ms: 1000 } }),
-        'ant-backup': route('ant', 'claude-test', { breaker: { failure_threshold: 50, cooldown_ms: 1000 } }),
-      },
-      workloads: {
-        support: { primary: 'oai-main', secondaries: ['ant-backup'], retry: { attempts: 2, timeout_ms: 300, backoff_ms: 10 } },
-        strict: { primary: 'oai-main', secondaries: ['ant-backup'], on_primary_failure: 'fail_closed', retry: { attempts: 1, timeout_ms: 300 } },
-        claude: { primary: 'ant-backup', secondaries: ['oai-main'], retry: { attempts: 1, timeout_ms: 1000 } },
-      },
+      ...failoverConfig(oai.url, ant.url),
       keys: [{ key_sha256: sha256Hex(virtualKey), tenant: 'acme' }],
     });
   });

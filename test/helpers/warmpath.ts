@@ -23,6 +23,28 @@ export function route(provider: string, model: string, extra: Record<string, unk
   return { provider, model, price: { input_per_mtok: 1, output_per_mtok: 2 }, policy: usPolicy, ...extra };
 }
 
+/**
+ * An OpenAI-speaking primary with an Anthropic-speaking secondary (`support`), the same
+ * failing closed (`strict`), and the reverse (`claude`): the end-to-end router tests' setup.
+ */
+export function failoverConfig(openAIUrl: string, anthropicUrl: string) {
+  return {
+    providers: {
+      oai: { kind: 'openai', base_url: `${openAIUrl}/v1`, api_key: 'sk-upstream-secret' },
+      ant: { kind: 'anthropic', base_url: anthropicUrl, api_key: 'ant-upstream-secret' },
+    },
+    routes: {
+      'oai-main': route('oai', 'gpt-test', { breaker: { failure_threshold: 50, cooldown_ms: 1000 } }),
+      'ant-backup': route('ant', 'claude-test', { breaker: { failure_threshold: 50, cooldown_ms: 1000 } }),
+    },
+    workloads: {
+      support: { primary: 'oai-main', secondaries: ['ant-backup'], retry: { attempts: 2, timeout_ms: 300, backoff_ms: 10 } },
+      strict: { primary: 'oai-main', secondaries: ['ant-backup'], on_primary_failure: 'fail_closed', retry: { attempts: 1, timeout_ms: 300 } },
+      claude: { primary: 'ant-backup', secondaries: ['oai-main'], retry: { attempts: 1, timeout_ms: 1000 } },
+    },
+  };
+}
+
 export async function startWarmpath(
   config: Record<string, unknown>,
   options: {
