@@ -30,14 +30,10 @@ export function toWarmpathError(err: unknown): WarmpathError {
     const first = fe.validation[0];
     const path = (first?.instancePath ?? '').replace(/^\//, '').replace(/\//g, '.');
     const extra = first?.params?.allowedValues !== undefined ? ` (${(first.params.allowedValues as unknown[]).join(', ')})` : '';
-    const missing =
-      first?.params?.missingProperty !== undefined
-        ? `'${String(first.params.missingProperty)}'`
-        : first?.params?.additionalProperty !== undefined
-          ? `'${String(first.params.additionalProperty)}'`
-          : '';
-    const param = [path, missing.replace(/'/g, '')].filter((s) => s !== '').join('.') || null;
-    const named = first?.params?.additionalProperty !== undefined ? ` (${missing})` : '';
+    // The member a `required` or `additionalProperties` failure is about, which its path omits.
+    const member = first?.params?.missingProperty ?? first?.params?.additionalProperty;
+    const param = [path, member === undefined ? '' : String(member)].filter((s) => s !== '').join('.') || null;
+    const named = first?.params?.additionalProperty !== undefined ? ` ('${String(first.params.additionalProperty)}')` : '';
     return new WarmpathError('REQ_INVALID', `${path === '' ? 'body' : path} ${first?.message ?? 'is invalid'}${extra}${named}`, {
       cause: err,
       ...(param === null ? {} : { param }),
