@@ -57,21 +57,22 @@ export function sendError(reply: FastifyReply, err: WarmpathError, render?: Erro
   return reply.code(err.status).type('application/json').send(JSON.stringify(render === undefined ? body : render(err.status, body)));
 }
 
-/** Every error in `app` leaves through sendError; unknown paths get a 404 in the same shape. */
-export function installErrorHandling(app: FastifyInstance): void {
-  app.setErrorHandler(errorHandler());
+/** Picks the shape of a request's errors: a renderer, or undefined for OpenAI's. */
+export type ErrorShape = (request: FastifyRequest) => ErrorRenderer | undefined;
+
+/**
+ * Every error in `app` leaves through sendError, in the shape `shapeFor` picks for its
+ * request (OpenAI's by default); unknown paths get a 404 in OpenAI's shape.
+ */
+export function installErrorHandling(app: FastifyInstance, shapeFor?: ErrorShape): void {
+  app.setErrorHandler((err: unknown, request: FastifyRequest, reply: FastifyReply) => {
+    const mapped = toWarmpathError(err);
+    if (mapped.status >= 500) request.log.error({ err }, mapped.message);
+    return sendError(reply, mapped, shapeFor?.(request));
+  });
   app.setNotFoundHandler((request, reply) =>
     sendError(reply, new WarmpathError('REQ_NOT_FOUND', `${request.method} ${request.url.split('?')[0] ?? ''}`)),
   );
-}
-
-/** An error handler, for the whole app or (with `render`) for one route's `errorHandler` option. */
-export function errorHandler(render?: ErrorRenderer): (err: unknown, request: FastifyRequest, reply: FastifyReply) => FastifyReply {
-  return (err, request, reply) => {
-    const mapped = toWarmpathError(err);
-    if (mapped.status >= 500) request.log.error({ err }, mapped.message);
-    return sendError(reply, mapped, render);
-  };
 }
 
 export { errorCodes };

@@ -9,7 +9,7 @@ import { ProxyTracerProvider, type Meter, type Span, type Tracer } from '@opente
 import { fastify, LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Clock, Random } from '../core/clock.ts';
 import { WarmpathError } from '../core/errors.ts';
-import { errorHandler, installErrorHandling, sendError } from '../core/http-errors.ts';
+import { installErrorHandling } from '../core/http-errors.ts';
 import { UpstreamStreamError, summariseCompletion, type AnswerSummary, type StreamEvent } from '../providers/index.ts';
 import { chatRequestSchema, messagesRequestSchema } from '../schemas/index.ts';
 import type { ChatRequest, Config, ErrorClass, ExchangeOutcome, ExchangeSink, MessagesRequest, VirtualKey } from '../schemas/index.ts';
@@ -66,7 +66,7 @@ export function buildRouterApp(deps: RouterDeps): FastifyInstance {
     forceCloseConnections: 'idle',
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: false, allErrors: false } },
   });
-  installErrorHandling(app);
+  installErrorHandling(app, (request) => (speaksAnthropic(request) ? messagesErrorRenderer : undefined));
   // On shutdown, keep-alive connections close as soon as their in-flight answer is out,
   // so the drain ends when the work ends rather than at a client's keep-alive timeout.
   app.addHook('preClose', async () => {
@@ -105,14 +105,12 @@ export function buildRouterApp(deps: RouterDeps): FastifyInstance {
     if (request.headers['anthropic-version'] === undefined) return { object: 'list', data: names.map(openAIModel) };
     return { data: names.map(anthropicModel), has_more: false, first_id: names[0] ?? null, last_id: names.at(-1) ?? null };
   });
-  app.get<{ Params: { model: string } }>('/v1/models/:model', async (request, reply) => {
+  app.get<{ Params: { model: string } }>('/v1/models/:model', async (request) => {
     const name = request.params.model;
-    const anthropic = request.headers['anthropic-version'] !== undefined;
     if (!visibleWorkloads(request.virtualKey).includes(name)) {
-      const unknown = new WarmpathError('RTR_UNKNOWN_WORKLOAD', `"${name}" is not a workload this key can use`, { param: 'model' });
-      return sendError(reply, unknown, anthropic ? messagesErrorRenderer : undefined);
+      throw new WarmpathError('RTR_UNKNOWN_WORKLOAD', `"${name}" is not a workload this key can use`, { param: 'model' });
     }
-    return anthropic ? anthropicModel(name) : openAIModel(name);
+    return request.headers['anthropic-version'] === undefined ? openAIModel(name) : anthropicModel(name);
   });
 
   /** One request, from identity to record, whichever API it came in on. */
@@ -171,13 +169,24 @@ export function buildRouterApp(deps: RouterDeps): FastifyInstance {
 
   app.post('/v1/chat/completions', { schema: { body: chatRequestSchema } }, (request, reply) => serve(openAIWire, request.body as ChatRequest, request, reply));
 
-  // The route's own error handler: its errors, validation and authentication included,
-  // leave in Anthropic's shape.
-  app.post('/v1/messages', { schema: { body: messagesRequestSchema }, errorHandler: errorHandler(messagesErrorRenderer) }, async (request, reply) =>
+  app.post('/v1/messages', { schema: { body: messagesRequestSchema } }, async (request, reply) =>
     serve(messagesWire, chatRequestOf(request.body as MessagesRequest), request, reply),
   );
 
   return app;
+}
+
+const modelRoutes: ReadonlySet<string> = new Set(['/v1/models', '/v1/models/:model']);
+
+/**
+ * Whether a request's errors, validation and authentication included, leave in Anthropic's
+ * shape: everything on /v1/messages, and the model routes the two SDKs share when the
+ * request carries anthropic-version (Anthropic's SDK always sends it).
+ */
+function speaksAnthropic(request: FastifyRequest): boolean {
+  const route = request.routeOptions.url;
+  if (route === '/v1/messages') return true;
+  return route !== undefined && modelRoutes.has(route) && request.headers['anthropic-version'] !== undefined;
 }
 
 function openAIModel(id: string) {

@@ -294,7 +294,7 @@ describe('router end to end (Anthropic SDK on /v1/messages)', () => {
     assert.equal(record?.outcome, 'truncated');
   });
 
-  test('models: the Anthropic SDK lists and retrieves workloads in its own shape; an unknown one is its NotFoundError', async () => {
+  test('models: the Anthropic SDK lists and retrieves workloads in its own shape; an unknown one and a wrong key are its own errors', async () => {
     const ids: string[] = [];
     for await (const model of sdk(wp).models.list()) ids.push(model.id);
     assert.deepEqual(ids, ['support', 'strict', 'claude']);
@@ -305,6 +305,11 @@ describe('router end to end (Anthropic SDK on /v1/messages)', () => {
     await assert.rejects(sdk(wp).models.retrieve('nope'), (err: unknown) => {
       assert.ok(err instanceof Anthropic.NotFoundError, String(err));
       assert.equal((err.error as { error: { code: string } }).error.code, 'RTR_UNKNOWN_WORKLOAD');
+      return true;
+    });
+    await assert.rejects(sdk(wp, 'not-a-key').models.list(), (err: unknown) => {
+      assert.ok(err instanceof Anthropic.AuthenticationError, String(err));
+      assert.deepEqual(err.error, { type: 'error', error: { type: 'authentication_error', message: 'unknown API key: the key is not configured in warmpath', code: 'AUTH_UNKNOWN_KEY' } });
       return true;
     });
   });
