@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { ChatCompletion, FinishReason, OpenAIErrorBody } from '../schemas/index.ts';
-import type { MessagesAnswer, MessagesErrorBody, MessagesStopReason } from '../schemas/messages.ts';
+import type { ChatCompletion, FinishReason, MessagesAnswer, MessagesErrorBody, MessagesStopReason, OpenAIErrorBody } from '../schemas/index.ts';
 import { messageId, messagesAnswerOf, messagesErrorOf, messagesErrorType, stopReasonOf } from './messages-answer.ts';
 
 const id = 'msg_0b6e4c1a9f2d4e7b8c3a5d6e7f8a9b0c';

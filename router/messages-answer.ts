@@ -1,8 +1,7 @@
 // warmpath's OpenAI-shaped answer → the Anthropic Messages answer an Anthropic SDK client
 // reads: the message, its stop reason, and the error body and type for a status.
 
-import type { ChatCompletion, FinishReason, OpenAIErrorBody } from '../schemas/index.ts';
-import type { MessagesAnswer, MessagesAnswerBlock, MessagesErrorBody, MessagesStopReason } from '../schemas/messages.ts';
+import type { ChatCompletion, FinishReason, MessagesAnswer, MessagesAnswerBlock, MessagesErrorBody, MessagesStopReason, OpenAIErrorBody } from '../schemas/index.ts';
 
 /**
  * OpenAI's 'stop' does not say whether a stop sequence matched, so it is always end_turn

@@ -2,8 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { WarmpathError } from '../core/errors.ts';
 import type { ErrorCode } from '../core/errors.ts';
-import type { ChatRequest } from '../schemas/index.ts';
-import type { MessagesRequest } from '../schemas/messages.ts';
+import type { ChatRequest, MessagesRequest } from '../schemas/index.ts';
 import { chatRequestOf } from './messages-request.ts';
 
 const model = 'claude-sonnet-4-5';

@@ -4,8 +4,7 @@
 // (cache_control, service_tier, null citations) are ignored.
 
 import { WarmpathError } from '../core/errors.ts';
-import type { ChatMessage, ChatRequest, ContentPart, FunctionTool, ResponseFormat, ToolCall, ToolChoice } from '../schemas/index.ts';
-import type { MessagesMessage, MessagesRequest, MessagesTool, MessagesToolChoice } from '../schemas/messages.ts';
+import type { ChatMessage, ChatRequest, ContentPart, FunctionTool, MessagesMessage, MessagesRequest, MessagesTool, MessagesToolChoice, ResponseFormat, ToolCall, ToolChoice } from '../schemas/index.ts';
 
 /** A content block as the schema lets it through: only `type` is known to be a string. */
 interface Block {

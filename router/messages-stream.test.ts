@@ -2,8 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Anthropic, APIError } from '@anthropic-ai/sdk';
 import { UpstreamStreamError } from '../providers/index.ts';
-import type { ChatCompletionChunk, ChunkDelta, FinishReason, Usage } from '../schemas/index.ts';
-import type { MessagesAnswerBlock, MessagesStopReason, MessagesUsage } from '../schemas/messages.ts';
+import type { ChatCompletionChunk, ChunkDelta, FinishReason, MessagesAnswerBlock, MessagesStopReason, MessagesUsage, Usage } from '../schemas/index.ts';
 import { MessagesStreamWriter } from './messages-stream.ts';
 
 const id = 'msg_0b6e4c1a9f2d4e7b8c3a5d6e7f8a9b0c';
@@ -354,17 +353,15 @@ test('stream: chunks with nothing to say produce no text once started', () => {
   assert.equal(writer.chunk(chunk({}, 'stop')), '');
 });
 
-test('stream: started is false until the first chunk', () => {
+test('stream: message_start goes out with the first chunk, and only then', () => {
   const writer = new MessagesStreamWriter(id);
-  assert.equal(writer.started, false);
-  writer.chunk(roleChunk);
-  assert.equal(writer.started, true);
+  assert.equal(parseSse(writer.chunk(roleChunk))[0]?.type, 'message_start');
+  assert.ok(!parseSse(writer.chunk(chunk({ content: 'Hi' }))).some((e) => e.type === 'message_start'));
 });
 
 test('stream: end without any chunk sends message_start with an empty model', () => {
   const writer = new MessagesStreamWriter(id);
   assert.deepEqual(parseSse(writer.end()), [messageStart(''), ...messageEnd(null, { input_tokens: 0, output_tokens: 0 })]);
-  assert.equal(writer.started, true);
 });
 
 const errorEventCases: { name: string; status: number; message: string; code?: string; want: string }[] = [
@@ -400,7 +397,6 @@ for (const c of errorEventCases) {
 test('stream: an error before any chunk is the error event alone', () => {
   const writer = new MessagesStreamWriter(id);
   assert.deepEqual(parseSse(writer.error(429, 'slow down')), [{ type: 'error', error: { type: 'rate_limit_error', message: 'slow down' } }]);
-  assert.equal(writer.started, false);
 });
 
 const afterEndCases: { name: string; finish: (w: MessagesStreamWriter) => string; next: (w: MessagesStreamWriter) => string }[] = [

@@ -3,8 +3,7 @@
 // content blocks and sends them one after another, and usage arrives with the last chunk.
 
 import { UpstreamStreamError, failure } from '../providers/index.ts';
-import type { ChatCompletionChunk, ToolCallDelta } from '../schemas/index.ts';
-import type { MessagesStopReason } from '../schemas/messages.ts';
+import type { ChatCompletionChunk, MessagesStopReason, ToolCallDelta } from '../schemas/index.ts';
 import { messagesErrorType, stopReasonOf } from './messages-answer.ts';
 
 interface ToolBlock {
@@ -30,11 +29,6 @@ export class MessagesStreamWriter {
 
   constructor(id: string) {
     this.#id = id;
-  }
-
-  /** Whether message_start went out: after it, errors can only travel as an error event. */
-  get started(): boolean {
-    return this.#started;
   }
 
   /**
