@@ -34,13 +34,32 @@ class Unexpressible extends Error {
 }
 
 export function toUpstream(request: ChatRequest, model: string, stream: boolean, target: UpstreamTarget): UpstreamRequest | UpstreamFailure {
-  let body: Record<string, unknown>;
+  return expressed(() => upstreamRequest(target, 'messages', requestBody(request, model, stream)));
+}
+
+/** Only what counts toward the input: count_tokens refuses sampling and output parameters. */
+const countedFields = ['model', 'system', 'messages', 'tools', 'tool_choice'] as const;
+
+/** The same request to Anthropic's POST /v1/messages/count_tokens. */
+export function toCountTokensUpstream(request: ChatRequest, model: string, target: UpstreamTarget): UpstreamRequest | UpstreamFailure {
+  return expressed(() => {
+    const full = requestBody(request, model, false);
+    const body: Record<string, unknown> = {};
+    for (const field of countedFields) if (full[field] !== undefined) body[field] = full[field];
+    return upstreamRequest(target, 'messages/count_tokens', body);
+  });
+}
+
+function expressed(build: () => UpstreamRequest): UpstreamRequest | UpstreamFailure {
   try {
-    body = requestBody(request, model, stream);
+    return build();
   } catch (err) {
     if (err instanceof Unexpressible) return err.failure;
     throw err;
   }
+}
+
+function upstreamRequest(target: UpstreamTarget, path: string, body: Record<string, unknown>): UpstreamRequest {
   const headers: Record<string, string> = {
     'content-type': 'application/json',
     'anthropic-version': target.anthropicVersion,
@@ -48,7 +67,7 @@ export function toUpstream(request: ChatRequest, model: string, stream: boolean,
   };
   if (target.apiKey !== undefined && target.apiKey !== '') headers['x-api-key'] = target.apiKey;
   const base = target.baseUrl.replace(/\/+$/, '');
-  const url = base.endsWith('/v1') ? `${base}/messages` : `${base}/v1/messages`;
+  const url = base.endsWith('/v1') ? `${base}/${path}` : `${base}/v1/${path}`;
   return { url, headers, body: JSON.stringify(body) };
 }
 

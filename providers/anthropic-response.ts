@@ -3,7 +3,7 @@
 
 import type { ChatCompletion, ErrorClass, FinishReason, ToolCall, Usage } from '../schemas/index.ts';
 import { classifyStatus, failure, parseRetryAfter } from './classify.ts';
-import type { CompletionResult, UpstreamFailure } from './types.ts';
+import type { CompletionResult, TokenCountResult, UpstreamFailure } from './types.ts';
 
 type Headers = Readonly<Record<string, string | string[] | undefined>>;
 
@@ -57,13 +57,9 @@ function isAnthropicResponse(value: unknown): value is AnthropicResponse {
 }
 
 export function fromUpstream(status: number, body: string, headers: Headers): CompletionResult {
-  if (status < 200 || status >= 300) return { ok: false, failure: anthropicErrorFailure(status, body, headers) };
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(body);
-  } catch {
-    return { ok: false, failure: failure('malformed_response', status, `upstream answered ${status} with a body that is not JSON: ${body.slice(0, 120)}`) };
-  }
+  const answer = successBody(status, body, headers);
+  if (!answer.ok) return answer;
+  const parsed = answer.parsed;
   if ((parsed as { type?: unknown } | null)?.type === 'error') {
     const error = errorOf(parsed);
     return { ok: false, failure: anthropicFailure(classOfErrorType(error.type), status, error.message, error.type, headers) };
@@ -73,6 +69,27 @@ export function fromUpstream(status: number, body: string, headers: Headers): Co
   }
   const completion = toCompletion(parsed);
   return { ok: true, completion, json: JSON.stringify(completion) };
+}
+
+/** Anthropic's count_tokens answer ({"input_tokens": n}) or a classified failure. */
+export function fromCountTokens(status: number, body: string, headers: Headers): TokenCountResult {
+  const answer = successBody(status, body, headers);
+  if (!answer.ok) return answer;
+  const inputTokens = (answer.parsed as { input_tokens?: unknown } | null)?.input_tokens;
+  if (typeof inputTokens !== 'number' || !Number.isSafeInteger(inputTokens) || inputTokens < 0) {
+    return { ok: false, failure: failure('malformed_response', status, 'upstream token count has no input_tokens (a whole number ≥ 0)') };
+  }
+  return { ok: true, inputTokens, countedBy: 'provider' };
+}
+
+/** A 2xx answer's parsed JSON, or the failure an error status or a body that is not JSON is. */
+function successBody(status: number, body: string, headers: Headers): { ok: true; parsed: unknown } | { ok: false; failure: UpstreamFailure } {
+  if (status < 200 || status >= 300) return { ok: false, failure: anthropicErrorFailure(status, body, headers) };
+  try {
+    return { ok: true, parsed: JSON.parse(body) };
+  } catch {
+    return { ok: false, failure: failure('malformed_response', status, `upstream answered ${status} with a body that is not JSON: ${body.slice(0, 120)}`) };
+  }
 }
 
 function toCompletion(response: AnthropicResponse): ChatCompletion {

@@ -837,3 +837,94 @@ for (const c of streamErrorCases) {
     );
   });
 }
+
+// ---- token counting (POST /v1/messages/count_tokens) ----------------------------------
+
+const countAdapter = anthropicAdapter.tokenCount;
+
+const countRequestCases: { name: string; request: ChatRequest; baseUrl?: string; url: string; body: Record<string, unknown> }[] = [
+  {
+    name: 'sampling and output parameters are left out; system, messages, tools and tool_choice stay',
+    request: {
+      model: 'support',
+      messages: [
+        { role: 'system', content: 'be brief' },
+        { role: 'user', content: 'weather in Paris?' },
+      ],
+      max_tokens: 300,
+      temperature: 0.2,
+      top_p: 0.9,
+      stop: ['END'],
+      user: 'u-7',
+      stream: true,
+      tools: [weatherTool],
+      tool_choice: 'required',
+    },
+    url: 'https://api.anthropic.com/v1/messages/count_tokens',
+    body: {
+      model: 'claude-sonnet-4-5',
+      system: 'be brief',
+      messages: [{ role: 'user', content: [{ type: 'text', text: 'weather in Paris?' }] }],
+      tools: [anthropicWeatherTool],
+      tool_choice: { type: 'any' },
+    },
+  },
+  {
+    name: 'a JSON response format counts its instruction in the system prompt; a /v1 base URL is not doubled',
+    request: { model: 'support', messages: [{ role: 'user', content: 'hi' }], response_format: { type: 'json_object' } },
+    baseUrl: 'https://gateway.internal/anthropic/v1',
+    url: 'https://gateway.internal/anthropic/v1/messages/count_tokens',
+    body: {
+      model: 'claude-sonnet-4-5',
+      system: upstreamBody({ model: 'support', messages: [{ role: 'user', content: 'hi' }], response_format: { type: 'json_object' } }).system,
+      messages: [{ role: 'user', content: [{ type: 'text', text: 'hi' }] }],
+    },
+  },
+];
+
+for (const c of countRequestCases) {
+  test(`count_tokens request: ${c.name}`, () => {
+    const out = countAdapter?.toUpstream(c.request, 'claude-sonnet-4-5', { ...target, ...(c.baseUrl === undefined ? {} : { baseUrl: c.baseUrl }) });
+    assert.ok(out !== undefined && 'url' in out, 'a request');
+    assert.equal(out.url, c.url);
+    assert.equal(out.headers['x-api-key'], 'sk-ant-test');
+    assert.equal(out.headers['anthropic-version'], '2023-06-01');
+    assert.deepEqual(JSON.parse(out.body), c.body);
+  });
+}
+
+test('count_tokens request: what Anthropic cannot express is a bad_request failure naming the field, as for messages', () => {
+  const out = countAdapter?.toUpstream({ model: 'support', messages: [{ role: 'user', content: 'hi' }], n: 2 }, 'claude-sonnet-4-5', target);
+  assert.ok(out !== undefined && !('url' in out));
+  assert.equal(out.errorClass, 'bad_request');
+  assert.equal(out.retryable, false);
+  assert.equal(out.body.error.param, 'n');
+});
+
+const countAnswerCases: { name: string; status: number; body: string; want: { inputTokens: number } | { errorClass: ErrorClass; retryable: boolean } }[] = [
+  { name: '200 with input_tokens', status: 200, body: '{"input_tokens":2095}', want: { inputTokens: 2095 } },
+  { name: '200 with zero', status: 200, body: '{"input_tokens":0}', want: { inputTokens: 0 } },
+  { name: '400 invalid_request_error', status: 400, body: errorBody('invalid_request_error', 'messages: field required'), want: { errorClass: 'bad_request', retryable: false } },
+  { name: '529 overloaded_error', status: 529, body: errorBody('overloaded_error', 'Overloaded'), want: { errorClass: 'overloaded', retryable: true } },
+  { name: '429 rate_limit_error', status: 429, body: errorBody('rate_limit_error', 'slow down'), want: { errorClass: 'rate_limited', retryable: true } },
+  { name: '200 that is not JSON', status: 200, body: '<html>', want: { errorClass: 'malformed_response', retryable: true } },
+  { name: '200 without input_tokens', status: 200, body: '{"tokens":12}', want: { errorClass: 'malformed_response', retryable: true } },
+  { name: '200 with a fractional count', status: 200, body: '{"input_tokens":1.5}', want: { errorClass: 'malformed_response', retryable: true } },
+  { name: '200 with a negative count', status: 200, body: '{"input_tokens":-1}', want: { errorClass: 'malformed_response', retryable: true } },
+  { name: '200 with null', status: 200, body: 'null', want: { errorClass: 'malformed_response', retryable: true } },
+];
+
+for (const c of countAnswerCases) {
+  test(`count_tokens answer: ${c.name}`, () => {
+    const result = countAdapter?.fromUpstream(c.status, c.body, {});
+    assert.ok(result !== undefined);
+    if ('inputTokens' in c.want) {
+      assert.deepEqual(result, { ok: true, inputTokens: c.want.inputTokens, countedBy: 'provider' });
+      return;
+    }
+    assert.ok(!result.ok);
+    assert.equal(result.failure.errorClass, c.want.errorClass);
+    assert.equal(result.failure.retryable, c.want.retryable);
+    assert.equal(result.failure.status, c.status);
+  });
+}

@@ -1,8 +1,8 @@
 // Anthropic Messages API adapter: OpenAI chat requests out, Anthropic messages in, each
 // translated both ways (anthropic-request.ts, anthropic-response.ts, anthropic-stream.ts).
 
-import { toUpstream } from './anthropic-request.ts';
-import { fromUpstream } from './anthropic-response.ts';
+import { toCountTokensUpstream, toUpstream } from './anthropic-request.ts';
+import { fromCountTokens, fromUpstream } from './anthropic-response.ts';
 import { createStreamTranslator } from './anthropic-stream.ts';
 import type { HttpAdapter } from './types.ts';
 
@@ -11,4 +11,5 @@ export const anthropicAdapter: HttpAdapter = {
   toUpstream,
   fromUpstream,
   createStreamTranslator,
+  tokenCount: { toUpstream: toCountTokensUpstream, fromUpstream: fromCountTokens },
 };

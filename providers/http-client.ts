@@ -7,6 +7,7 @@ import { Agent, type Dispatcher } from 'undici';
 import type { ProviderConfig } from '../schemas/index.ts';
 import { failure, transportFailure } from './classify.ts';
 import { requestStream, requestText } from './dispatch-request.ts';
+import { estimateInputTokens } from './token-estimate.ts';
 import { UpstreamStreamError } from './types.ts';
 import type {
   CallOptions,
@@ -16,6 +17,7 @@ import type {
   ProviderClient,
   StreamEvent,
   StreamResult,
+  TokenCountResult,
   UpstreamFailure,
   UpstreamRequest,
   UpstreamTarget,
@@ -78,9 +80,18 @@ export function createHttpProviderClient(
     return embeddings.fromUpstream(answer.statusCode, answer.text, answer.headers, inputs.length);
   }
 
+  const tokenCount = adapter.tokenCount;
+
   return {
     kind: adapter.kind,
     ...(embeddings === undefined ? {} : { embed }),
+
+    async countTokens(request, callOptions): Promise<TokenCountResult> {
+      if (tokenCount === undefined) return { ok: true, inputTokens: await estimateInputTokens(request), countedBy: 'estimate' };
+      const answer = await post(requestText, tokenCount.toUpstream(request, callOptions.model, target), callOptions.signal);
+      if (!('statusCode' in answer)) return { ok: false, failure: answer };
+      return tokenCount.fromUpstream(answer.statusCode, answer.text, answer.headers);
+    },
 
     async complete(request, callOptions): Promise<CompletionResult> {
       const answer = await post(requestText, adapter.toUpstream(request, callOptions.model, false, target), callOptions.signal);

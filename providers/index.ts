@@ -17,12 +17,15 @@ export type {
   StreamEvent,
   StreamResult,
   StreamTranslator,
+  TokenCountAdapter,
+  TokenCountResult,
   UpstreamFailure,
   UpstreamRequest,
   UpstreamTarget,
 } from './types.ts';
 export { UpstreamStreamError } from './types.ts';
 export { summariseCompletion } from './answer-summary.ts';
+export { estimateInputTokens, IMAGE_TOKEN_ESTIMATE } from './token-estimate.ts';
 export type { AnswerSummary } from './answer-summary.ts';
 export { classifyStatus, failure, isRetryable, openAIErrorFailure, parseRetryAfter, transportFailure } from './classify.ts';
 export { createHttpProviderClient } from './http-client.ts';

@@ -49,7 +49,7 @@ export function simulateAnswer(request: ChatRequest, behaviour: SimulatedBehavio
   const variability = behaviour.variability ?? 0.05;
   const gen: SchemaGen = { hash, topics: topicWords(request.messages, hash), vary: (text) => fixArticles(varyWords(text, variability, random)) };
   const { message, finish } = answerMessage(request, behaviour, gen, uRefusal < (behaviour.refusal_rate ?? 0));
-  const promptTokens = tokens(request.messages.map(messageText).join(''));
+  const promptTokens = simulatedPromptTokens(request);
   const completionTokens = tokens(message.content ?? message.tool_calls?.[0]?.function.arguments ?? '');
   const usage = { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens };
   const choices = [{ index: 0, message, finish_reason: finish, logprobs: null }];
@@ -106,6 +106,11 @@ function sampleLatency(shape: LatencyShape | undefined, u1: number, u2: number):
 }
 
 const tokens = (text: string): number => Math.ceil(text.length / 4);
+
+/** The prompt tokens a simulated answer reports in its usage (and its token count says). */
+export function simulatedPromptTokens(request: ChatRequest): number {
+  return tokens(request.messages.map(messageText).join(''));
+}
 
 function cutText(text: string, maxChars: number): string {
   const cut = text.slice(0, maxChars);

@@ -391,3 +391,17 @@ test('client stream aborted mid-stream throws UpstreamStreamError with the abort
   setTimeout(() => controller.abort(new DOMException('deadline', 'TimeoutError')), 5);
   await assert.rejects(collect(result.rest), (err: unknown) => err instanceof UpstreamStreamError && err.failure.errorClass === 'timeout');
 });
+
+test('client countTokens says what the answer will report as prompt_tokens, and honours an aborted signal', async () => {
+  const client = createSimulatedClient(route(), { clock: fakeClock, random: seededRandom(1) });
+  for (const { request } of requests) {
+    const answer = await client.complete(request, callOptions());
+    assert.ok(answer.ok);
+    assert.deepEqual(await client.countTokens(request, callOptions()), { ok: true, inputTokens: answer.completion.usage?.prompt_tokens, countedBy: 'provider' });
+  }
+  const aborted = new AbortController();
+  aborted.abort(new DOMException('gone', 'AbortError'));
+  const result = await client.countTokens(requests[0]!.request, { model: 'sim-large', signal: aborted.signal });
+  assert.ok(!result.ok);
+  assert.equal(result.failure.errorClass, 'cancelled');
+});

@@ -6,11 +6,11 @@ import { sleep } from '../core/clock.ts';
 import type { Clock, Random } from '../core/clock.ts';
 import type { ChatRequest, RouteConfig } from '../schemas/index.ts';
 import { failure, transportFailure } from './classify.ts';
-import { answerChunks, effectiveBehaviour, simulateAnswer } from './simulated-answer.ts';
+import { answerChunks, effectiveBehaviour, simulateAnswer, simulatedPromptTokens } from './simulated-answer.ts';
 import { simulatedEmbedding } from './simulated-embeddings.ts';
 import type { SimulatedOutcome } from './simulated-answer.ts';
 import { UpstreamStreamError } from './types.ts';
-import type { CallOptions, CompletionResult, EmbeddingsResult, ProviderClient, StreamEvent, StreamResult, UpstreamFailure } from './types.ts';
+import type { CallOptions, CompletionResult, EmbeddingsResult, ProviderClient, StreamEvent, StreamResult, TokenCountResult, UpstreamFailure } from './types.ts';
 
 export interface SimulatedClientDeps {
   readonly clock: Clock;
@@ -74,6 +74,12 @@ export function createSimulatedClient(route: RouteConfig, deps: SimulatedClientD
     async embed(inputs: readonly string[], options: CallOptions): Promise<EmbeddingsResult> {
       if (options.signal.aborted) return { ok: false, failure: transportFailure(options.signal.reason, options.signal) };
       return { ok: true, vectors: inputs.map((text) => simulatedEmbedding(text)), inputTokens: inputs.reduce((n, text) => n + Math.ceil(text.length / 4), 0) };
+    },
+
+    // The count the route's answers report as prompt_tokens; instant, like embeddings.
+    async countTokens(request: ChatRequest, options: CallOptions): Promise<TokenCountResult> {
+      if (options.signal.aborted) return { ok: false, failure: transportFailure(options.signal.reason, options.signal) };
+      return { ok: true, inputTokens: simulatedPromptTokens(request), countedBy: 'provider' };
     },
 
     async close(): Promise<void> {},

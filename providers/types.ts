@@ -71,10 +71,21 @@ export type EmbeddingsResult =
     }
   | { readonly ok: false; readonly failure: UpstreamFailure };
 
+/**
+ * A request's input tokens: counted by the route's provider (Anthropic's count_tokens, the
+ * simulated provider's own estimate) or, where the provider has no counting endpoint, by
+ * warmpath's tokenizer (token-estimate.ts).
+ */
+export type TokenCountResult =
+  | { readonly ok: true; readonly inputTokens: number; readonly countedBy: 'provider' | 'estimate' }
+  | { readonly ok: false; readonly failure: UpstreamFailure };
+
 export interface ProviderClient {
   readonly kind: ProviderKind;
   complete(request: ChatRequest, options: CallOptions): Promise<CompletionResult>;
   stream(request: ChatRequest, options: CallOptions): Promise<StreamResult>;
+  /** The request's input tokens with the route's model, as the provider would bill them. */
+  countTokens(request: ChatRequest, options: CallOptions): Promise<TokenCountResult>;
   /** Embeds a batch of texts with the route's model; absent when the provider has no embeddings API. */
   embed?(inputs: readonly string[], options: CallOptions): Promise<EmbeddingsResult>;
   close(): Promise<void>;
@@ -114,6 +125,14 @@ export interface HttpAdapter {
   createStreamTranslator(): StreamTranslator;
   /** The provider's embeddings endpoint, when it has one. */
   readonly embeddings?: EmbeddingsAdapter;
+  /** The provider's token-counting endpoint, when it has one. */
+  readonly tokenCount?: TokenCountAdapter;
+}
+
+/** Pure request/answer transforms of a token-counting endpoint. */
+export interface TokenCountAdapter {
+  toUpstream(request: ChatRequest, model: string, target: UpstreamTarget): UpstreamRequest | UpstreamFailure;
+  fromUpstream(status: number, body: string, headers: Readonly<Record<string, string | string[] | undefined>>): TokenCountResult;
 }
 
 /** Pure request/answer transforms of an embeddings endpoint. */
