@@ -11,10 +11,11 @@ import type { Clock, Random } from '../core/clock.ts';
 import { WarmpathError } from '../core/errors.ts';
 import { installErrorHandling } from '../core/http-errors.ts';
 import { UpstreamStreamError, summariseCompletion, type AnswerSummary, type StreamEvent } from '../providers/index.ts';
-import { chatRequestSchema, messagesRequestSchema } from '../schemas/index.ts';
+import { chatRequestSchema, messagesCountTokensSchema, messagesRequestSchema } from '../schemas/index.ts';
 import type { ChatRequest, Config, ErrorClass, ExchangeOutcome, ExchangeSink, MessagesRequest, VirtualKey } from '../schemas/index.ts';
 import { DrillBoard, DrillPass, type Drill } from './drill.ts';
 import type { EligibilitySource } from './eligibility.ts';
+import { countTokensHandler } from './count-tokens.ts';
 import { execute, executeInDrill, round, type Execution, type ExecutionContext } from './execute.ts';
 import { clientClosedStatus, failureResponse } from './failure-response.ts';
 import { authenticate, createKeyIndex, resolveIdentity, type Identity } from './identity.ts';
@@ -173,20 +174,24 @@ export function buildRouterApp(deps: RouterDeps): FastifyInstance {
     serve(messagesWire, chatRequestOf(request.body as MessagesRequest), request, reply),
   );
 
+  app.post('/v1/messages/count_tokens', { schema: { body: messagesCountTokensSchema } }, countTokensHandler({ config, table: deps.table, logger: deps.logger }));
+
   return app;
 }
 
 const modelRoutes: ReadonlySet<string> = new Set(['/v1/models', '/v1/models/:model']);
+const messagesRoutes: ReadonlySet<string> = new Set(['/v1/messages', '/v1/messages/count_tokens']);
 
 /**
  * Whether a request's errors, validation and authentication included, leave in Anthropic's
- * shape: everything on /v1/messages, and the model routes the two SDKs share when the
+ * shape: everything on /v1/messages and its count_tokens, and the model routes the two SDKs share when the
  * request carries anthropic-version (Anthropic's SDK always sends it).
  */
 function speaksAnthropic(request: FastifyRequest): boolean {
   const route = request.routeOptions.url;
-  if (route === '/v1/messages') return true;
-  return route !== undefined && modelRoutes.has(route) && request.headers['anthropic-version'] !== undefined;
+  if (route === undefined) return false;
+  if (messagesRoutes.has(route)) return true;
+  return modelRoutes.has(route) && request.headers['anthropic-version'] !== undefined;
 }
 
 function openAIModel(id: string) {

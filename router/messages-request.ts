@@ -4,7 +4,7 @@
 // (cache_control, service_tier, null citations) are ignored.
 
 import { WarmpathError } from '../core/errors.ts';
-import type { ChatMessage, ChatRequest, ContentPart, FunctionTool, MessagesMessage, MessagesRequest, MessagesTool, MessagesToolChoice, ResponseFormat, ToolCall, ToolChoice } from '../schemas/index.ts';
+import type { ChatMessage, ChatRequest, ContentPart, FunctionTool, MessagesMessage, MessagesRequest, MessagesTokenCountRequest, MessagesTool, MessagesToolChoice, ResponseFormat, ToolCall, ToolChoice } from '../schemas/index.ts';
 
 /** A content block as the schema lets it through: only `type` is known to be a string. */
 interface Block {
@@ -32,7 +32,8 @@ const missingByBlockType: Readonly<Record<string, string>> = {
   mcp_tool_result: 'MCP connectors',
 };
 
-export function chatRequestOf(request: MessagesRequest): ChatRequest {
+/** A Messages request (or a token count's, which may leave out max_tokens) in the chat shape. */
+export function chatRequestOf(request: MessagesRequest | MessagesTokenCountRequest): ChatRequest {
   refuseUnroutableParameters(request);
   const messages: ChatMessage[] = [...systemMessages(request.system)];
   request.messages.forEach((message, i) => messages.push(...chatMessagesOf(message, `messages.${i}`)));
@@ -42,7 +43,7 @@ export function chatRequestOf(request: MessagesRequest): ChatRequest {
   return {
     model: request.model,
     messages,
-    max_tokens: request.max_tokens,
+    ...(request.max_tokens === undefined ? {} : { max_tokens: request.max_tokens }),
     ...(request.stream === true ? { stream: true } : {}),
     ...(typeof request.temperature === 'number' ? { temperature: request.temperature } : {}),
     ...(typeof request.top_p === 'number' ? { top_p: request.top_p } : {}),
@@ -54,7 +55,7 @@ export function chatRequestOf(request: MessagesRequest): ChatRequest {
   };
 }
 
-function refuseUnroutableParameters(request: MessagesRequest): void {
+function refuseUnroutableParameters(request: MessagesRequest | MessagesTokenCountRequest): void {
   if (request.top_k !== undefined && request.top_k !== null) {
     throw unsupported('top_k', `top_k cannot be routed: ${openAIShape}, which has no top_k`);
   }

@@ -68,6 +68,7 @@ export type {
   MessagesRequest,
   MessagesStopReason,
   MessagesTextBlock,
+  MessagesTokenCountRequest,
   MessagesTool,
   MessagesToolChoice,
   MessagesToolResultBlock,
@@ -75,6 +76,6 @@ export type {
   MessagesUsage,
 } from './messages.ts';
 export type { EligibilityEntry, EligibilityFeed, RouteRole } from './eligibility.ts';
-export { configSchema, exchangeSchema, chatRequestSchema, messagesRequestSchema, eligibilityFeedSchema } from './json-schemas.ts';
+export { configSchema, exchangeSchema, chatRequestSchema, messagesRequestSchema, messagesCountTokensSchema, eligibilityFeedSchema } from './json-schemas.ts';
 export { loadMigrationFiles, migrationsDirectory } from './migrations.ts';
 export type { MigrationFile } from './migrations.ts';

@@ -12,5 +12,15 @@ export const exchangeSchema: Readonly<Record<string, unknown>> = exchangeSchemaJ
 export const chatRequestSchema: Readonly<Record<string, unknown>> = chatRequestSchemaJson;
 /** JSON Schema of POST /v1/messages bodies (Anthropic Messages), the fastify route schema. */
 export const messagesRequestSchema: Readonly<Record<string, unknown>> = messagesRequestSchemaJson;
+/**
+ * JSON Schema of POST /v1/messages/count_tokens bodies: a Messages request without the need
+ * for max_tokens, so a client can count the very request it is about to send.
+ */
+export const messagesCountTokensSchema: Readonly<Record<string, unknown>> = {
+  ...messagesRequestSchemaJson,
+  $id: 'https://warmpath.dev/schemas/messages-count-tokens.schema.json',
+  title: 'Anthropic Messages token-count request, as warmpath accepts it on POST /v1/messages/count_tokens',
+  required: ['model', 'messages'],
+};
 /** JSON Schema of the eligibility feed, GET /v1/eligibility. */
 export const eligibilityFeedSchema: Readonly<Record<string, unknown>> = eligibilityFeedSchemaJson;

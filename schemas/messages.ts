@@ -83,6 +83,9 @@ export interface MessagesRequest {
   readonly cache_control?: unknown;
 }
 
+/** POST /v1/messages/count_tokens: the same request, max_tokens optional. */
+export type MessagesTokenCountRequest = Omit<MessagesRequest, 'max_tokens'> & { readonly max_tokens?: number };
+
 export type MessagesStopReason = 'end_turn' | 'max_tokens' | 'stop_sequence' | 'tool_use' | 'refusal';
 
 export type MessagesAnswerBlock =

@@ -6,8 +6,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import Anthropic from '@anthropic-ai/sdk';
 import { sha256Hex } from '../core/hash.ts';
-import { openAIChunks, openAICompletion, openAIError, startAnthropicUpstream, startOpenAIUpstream, type TestUpstream } from './helpers/upstreams.ts';
-import { failoverConfig, startWarmpath, type TestWarmpath } from './helpers/warmpath.ts';
+import { estimateInputTokens } from '../providers/index.ts';
+import { anthropicTokenCount, openAIChunks, openAICompletion, openAIError, startAnthropicUpstream, startOpenAIUpstream, type TestUpstream } from './helpers/upstreams.ts';
+import { failoverConfig, route, startWarmpath, type TestWarmpath } from './helpers/warmpath.ts';
 
 const virtualKey = 'wp-anthropic-client-key';
 
@@ -312,6 +313,147 @@ describe('router end to end (Anthropic SDK on /v1/messages)', () => {
       assert.deepEqual(err.error, { type: 'error', error: { type: 'authentication_error', message: 'unknown API key: the key is not configured in warmpath', code: 'AUTH_UNKNOWN_KEY' } });
       return true;
     });
+  });
+
+  const weatherTool = {
+    name: 'get_weather',
+    description: 'Current weather for a city',
+    input_schema: { type: 'object' as const, properties: { city: { type: 'string' } }, required: ['city'] },
+  };
+
+  test('count_tokens on an Anthropic primary: Anthropic counts with the route model and only the counted fields; no record', async () => {
+    reset();
+    const { data, response } = await sdk(wp)
+      .messages.countTokens({ model: 'claude', system: 'be brief', messages: hi, tools: [weatherTool], tool_choice: { type: 'any' } })
+      .withResponse();
+    assert.deepEqual(data, { input_tokens: anthropicTokenCount });
+    assert.equal(response.headers.get('x-warmpath-token-count'), 'provider');
+    assert.equal(response.headers.get('x-warmpath-route'), 'ant-backup');
+    assert.equal(response.headers.get('request-id'), response.headers.get('x-warmpath-request-id'));
+    assert.equal(ant.hits.length, 1);
+    const hit = ant.hits[0]!;
+    assert.equal(hit.path, '/v1/messages/count_tokens');
+    assert.equal(hit.headers['x-api-key'], 'ant-upstream-secret');
+    assert.deepEqual(hit.body, {
+      model: 'claude-test',
+      system: 'be brief',
+      messages: [{ role: 'user', content: [{ type: 'text', text: 'hi' }] }],
+      tools: [weatherTool],
+      tool_choice: { type: 'any' },
+    });
+    assert.equal(oai.hits.length, 0);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.equal(wp.records.length, 0, 'a count is not an exchange');
+  });
+
+  test("count_tokens through the SDK's beta namespace (?beta=true), as Claude Code calls it", async () => {
+    reset();
+    const count = await sdk(wp).beta.messages.countTokens({ model: 'claude', messages: hi });
+    assert.deepEqual(count, { input_tokens: anthropicTokenCount });
+    assert.equal(ant.hits[0]?.path, '/v1/messages/count_tokens');
+  });
+
+  test("count_tokens on an OpenAI-compatible primary: warmpath's o200k estimate, no upstream call", async () => {
+    reset();
+    const { data, response } = await sdk(wp)
+      .messages.countTokens({ model: 'support', system: 'be brief', messages: [...hi, { role: 'assistant', content: 'hello' }, { role: 'user', content: 'weather in Paris?' }], tools: [weatherTool] })
+      .withResponse();
+    assert.equal(response.headers.get('x-warmpath-token-count'), 'estimate');
+    assert.equal(response.headers.get('x-warmpath-route'), 'oai-main');
+    const expected = await estimateInputTokens({
+      model: 'support',
+      messages: [
+        { role: 'system', content: 'be brief' },
+        { role: 'user', content: 'hi' },
+        { role: 'assistant', content: 'hello' },
+        { role: 'user', content: 'weather in Paris?' },
+      ],
+      tools: [{ type: 'function', function: { name: weatherTool.name, description: weatherTool.description, parameters: weatherTool.input_schema } }],
+    });
+    assert.equal(data.input_tokens, expected);
+    assert.equal(oai.hits.length, 0);
+    assert.equal(ant.hits.length, 0);
+  });
+
+  test("count_tokens when Anthropic is overloaded answers the estimate; a 400 from Anthropic is the SDK's BadRequestError", async () => {
+    reset();
+    ant.script({ status: 529, body: { type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } } });
+    const { data, response } = await sdk(wp).messages.countTokens({ model: 'claude', messages: hi }).withResponse();
+    assert.equal(response.headers.get('x-warmpath-token-count'), 'estimate');
+    assert.equal(data.input_tokens, await estimateInputTokens({ model: 'claude', messages: [{ role: 'user', content: 'hi' }] }));
+    assert.equal(ant.hits.length, 1);
+
+    ant.script({ status: 400, body: { type: 'error', error: { type: 'invalid_request_error', message: 'messages.0.content: text blocks must be non-empty' } } });
+    await assert.rejects(sdk(wp).messages.countTokens({ model: 'claude', messages: hi }), (err: unknown) => {
+      assert.ok(err instanceof Anthropic.BadRequestError, String(err));
+      assert.deepEqual((err.error as { error: unknown }).error, {
+        type: 'invalid_request_error',
+        message: 'messages.0.content: text blocks must be non-empty',
+        code: 'invalid_request_error',
+      });
+      return true;
+    });
+  });
+
+  test('count_tokens with the primary\'s breaker open: the estimate at once, no call to the upstream it is avoiding', async () => {
+    const down = await startAnthropicUpstream('down');
+    const lone = await startWarmpath({
+      providers: { ant: { kind: 'anthropic', base_url: down.url, api_key: 'ant-upstream-secret' } },
+      routes: { 'ant-main': route('ant', 'claude-test', { breaker: { failure_threshold: 1, cooldown_ms: 60_000 } }) },
+      workloads: { claude: { primary: 'ant-main', secondaries: [], retry: { attempts: 1, timeout_ms: 1000 } } },
+    });
+    try {
+      down.script({ status: 529, body: { type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } } });
+      await assert.rejects(sdk(lone).messages.create({ model: 'claude', max_tokens: 10, messages: hi }), Anthropic.APIError);
+      const hitsBefore = down.hits.length;
+      const { data, response } = await sdk(lone).messages.countTokens({ model: 'claude', messages: hi }).withResponse();
+      assert.equal(response.headers.get('x-warmpath-token-count'), 'estimate');
+      assert.equal(data.input_tokens, await estimateInputTokens({ model: 'claude', messages: [{ role: 'user', content: 'hi' }] }));
+      assert.equal(down.hits.length, hitsBefore);
+    } finally {
+      await lone.close();
+      await down.close();
+    }
+  });
+
+  test('count_tokens errors in Anthropic shape: no messages, thinking it cannot route, an unknown workload, a wrong key', async () => {
+    reset();
+    const cases: { name: string; call: () => Promise<unknown>; errorClass: abstract new (...args: never[]) => InstanceType<typeof Anthropic.APIError>; check: (body: { type: string; message: string; code: string }) => void }[] = [
+      {
+        name: 'no messages',
+        call: () => sdk(wp).messages.countTokens({ model: 'claude' } as never),
+        errorClass: Anthropic.BadRequestError,
+        check: (e) => assert.match(e.message, /messages/),
+      },
+      {
+        name: 'extended thinking',
+        call: () => sdk(wp).messages.countTokens({ model: 'claude', messages: hi, thinking: { type: 'enabled', budget_tokens: 2048 } }),
+        errorClass: Anthropic.BadRequestError,
+        check: (e) => assert.equal(e.code, 'REQ_UNSUPPORTED'),
+      },
+      {
+        name: 'unknown workload',
+        call: () => sdk(wp).messages.countTokens({ model: 'nope', messages: hi }),
+        errorClass: Anthropic.NotFoundError,
+        check: (e) => assert.equal(e.code, 'RTR_UNKNOWN_WORKLOAD'),
+      },
+      {
+        name: 'wrong key',
+        call: () => sdk(wp, 'not-a-key').messages.countTokens({ model: 'claude', messages: hi }),
+        errorClass: Anthropic.AuthenticationError,
+        check: (e) => assert.equal(e.code, 'AUTH_UNKNOWN_KEY'),
+      },
+    ];
+    for (const c of cases) {
+      await assert.rejects(c.call(), (err: unknown) => {
+        assert.ok(err instanceof c.errorClass, `${c.name}: ${String(err)}`);
+        const body = err.error as { type: string; error: { type: string; message: string; code: string } };
+        assert.equal(body.type, 'error', c.name);
+        c.check(body.error);
+        return true;
+      });
+    }
+    assert.equal(ant.hits.length, 0, 'nothing invalid reached the upstream');
   });
 
   test('the chat completions route keeps OpenAI error shapes beside it', async () => {

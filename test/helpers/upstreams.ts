@@ -171,10 +171,14 @@ export function anthropicEvents(pieces: readonly string[], model = 'claude-test'
   ];
 }
 
+/** What the Anthropic test upstream's count_tokens answers when not scripted. */
+export const anthropicTokenCount = 1234;
+
 export function startAnthropicUpstream(name = 'anthropic'): Promise<TestUpstream> {
-  return startUpstream((hit) =>
-    hit.body.stream === true
+  return startUpstream((hit) => {
+    if (hit.path.startsWith('/v1/messages/count_tokens')) return { body: { input_tokens: anthropicTokenCount } };
+    return hit.body.stream === true
       ? { events: anthropicEvents(['hello ', 'from ', name], String(hit.body.model)) }
-      : { body: anthropicMessage(`hello from ${name}`, String(hit.body.model)) },
-  );
+      : { body: anthropicMessage(`hello from ${name}`, String(hit.body.model)) };
+  });
 }
