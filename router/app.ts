@@ -17,7 +17,7 @@ import { DrillBoard, DrillPass, type Drill } from './drill.ts';
 import type { EligibilitySource } from './eligibility.ts';
 import { countTokensHandler } from './count-tokens.ts';
 import { execute, executeInDrill, round, type Execution, type ExecutionContext } from './execute.ts';
-import { clientClosedStatus, failureResponse } from './failure-response.ts';
+import { clientClosedStatus, failureResponse, streamBreakStatus } from './failure-response.ts';
 import { authenticate, createKeyIndex, resolveIdentity, type Identity } from './identity.ts';
 import { chatRequestOf } from './messages-request.ts';
 import { createRouterMetrics, type RouterMetrics } from './metrics.ts';
@@ -277,7 +277,7 @@ async function relayStream(
       errorClass = 'truncated';
       // After the first byte there is no failover: the client's stream ends with an error event.
       const message = `upstream stream broke after it started (route ${s.execution.route.config.name}): ${f?.message ?? String(cause)}`;
-      raw.end(framer.broke(message, 'RTR_STREAM_TRUNCATED'));
+      raw.end(framer.broke(message, 'RTR_STREAM_TRUNCATED', streamBreakStatus(f?.errorClass)));
       s.execution.route.breaker.recordFailure();
     }
   }

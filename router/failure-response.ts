@@ -39,3 +39,14 @@ export function failureResponse(f: UpstreamFailure, route: string): FailureRespo
   }
   return { status: f.status >= 400 ? f.status : 502, body: f.body, headers };
 }
+
+const breakStatusByClass: Partial<Record<ErrorClass, number>> = { overloaded: 529, rate_limited: 429, timeout: 504 };
+
+/**
+ * The status a stream's mid-stream break stands for, for APIs whose error events carry a
+ * type (Anthropic's: `overloaded_error`, which its clients retry, `rate_limit_error`,
+ * `timeout_error`); any other break is a 502, `api_error`.
+ */
+export function streamBreakStatus(errorClass: ErrorClass | undefined): number {
+  return (errorClass === undefined ? undefined : breakStatusByClass[errorClass]) ?? 502;
+}

@@ -14,8 +14,8 @@ export interface StreamFramer {
   event(event: StreamEvent): string;
   /** The text that ends a stream the upstream finished. */
   end(): string;
-  /** The text that ends a stream the upstream broke after its first byte. */
-  broke(message: string, code: ErrorCode): string;
+  /** The text that ends a stream the upstream broke after its first byte; `status` is what the break stands for (streamBreakStatus). */
+  broke(message: string, code: ErrorCode, status: number): string;
 }
 
 export interface Wire {
@@ -54,7 +54,7 @@ export const messagesWire: Wire = {
     return {
       event: (e) => writer.chunk(e.chunk),
       end: () => writer.end(),
-      broke: (message, code) => writer.error(502, message, code),
+      broke: (message, code, status) => writer.error(status, message, code),
     };
   },
   requestIdHeader: 'request-id',

@@ -7,7 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import Anthropic from '@anthropic-ai/sdk';
 import { sha256Hex } from '../core/hash.ts';
 import { estimateInputTokens } from '../providers/index.ts';
-import { anthropicTokenCount, openAIChunks, openAICompletion, openAIError, startAnthropicUpstream, startOpenAIUpstream, type TestUpstream } from './helpers/upstreams.ts';
+import { anthropicEvents, anthropicTokenCount, openAIChunks, openAICompletion, openAIError, startAnthropicUpstream, startOpenAIUpstream, type TestUpstream } from './helpers/upstreams.ts';
 import { failoverConfig, route, startWarmpath, type TestWarmpath } from './helpers/warmpath.ts';
 
 const virtualKey = 'wp-anthropic-client-key';
@@ -288,9 +288,27 @@ describe('router end to end (Anthropic SDK on /v1/messages)', () => {
     });
     await assert.rejects(stream.finalMessage(), (err: unknown) => {
       assert.match(String(err), /upstream stream broke after it started/);
+      assert.equal((err as { error?: { error?: { type?: string } } }).error?.error?.type, 'api_error', 'a dropped connection is an api_error');
       return true;
     });
     assert.equal(text, 'hello ');
+    const [record] = await wp.waitForRecords(1);
+    assert.equal(record?.outcome, 'truncated');
+  });
+
+  test('an upstream overloaded mid-stream reaches the SDK as overloaded_error (which Anthropic clients retry), not api_error', async () => {
+    reset();
+    const [start, blockStart, firstDelta] = anthropicEvents(['hello ']);
+    ant.script({ events: [start, blockStart, firstDelta, { event: 'error', data: { type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } } }] });
+    const stream = sdk(wp).messages.stream({ model: 'claude', max_tokens: 50, messages: hi });
+    await assert.rejects(stream.finalMessage(), (err: unknown) => {
+      assert.ok(err instanceof Anthropic.APIError, String(err));
+      assert.deepEqual(err.error, {
+        type: 'error',
+        error: { type: 'overloaded_error', message: 'upstream stream broke after it started (route ant-backup): upstream stream error: Overloaded', code: 'RTR_STREAM_TRUNCATED' },
+      });
+      return true;
+    });
     const [record] = await wp.waitForRecords(1);
     assert.equal(record?.outcome, 'truncated');
   });
