@@ -7,7 +7,7 @@ import { Agent, type Dispatcher } from 'undici';
 import type { ProviderConfig } from '../schemas/index.ts';
 import { failure, transportFailure } from './classify.ts';
 import { requestStream, requestText } from './dispatch-request.ts';
-import { estimateInputTokens } from './token-estimate.ts';
+import { estimatedCount } from './token-estimate.ts';
 import { UpstreamStreamError } from './types.ts';
 import type {
   CallOptions,
@@ -87,7 +87,7 @@ export function createHttpProviderClient(
     ...(embeddings === undefined ? {} : { embed }),
 
     async countTokens(request, callOptions): Promise<TokenCountResult> {
-      if (tokenCount === undefined) return { ok: true, inputTokens: await estimateInputTokens(request), countedBy: 'estimate' };
+      if (tokenCount === undefined) return estimatedCount(request);
       const answer = await post(requestText, tokenCount.toUpstream(request, callOptions.model, target), callOptions.signal);
       if (!('statusCode' in answer)) return { ok: false, failure: answer };
       return tokenCount.fromUpstream(answer.statusCode, answer.text, answer.headers);

@@ -25,7 +25,7 @@ export type {
 } from './types.ts';
 export { UpstreamStreamError } from './types.ts';
 export { summariseCompletion } from './answer-summary.ts';
-export { estimateInputTokens, IMAGE_TOKEN_ESTIMATE } from './token-estimate.ts';
+export { estimatedCount, estimateInputTokens, IMAGE_TOKEN_ESTIMATE } from './token-estimate.ts';
 export type { AnswerSummary } from './answer-summary.ts';
 export { classifyStatus, failure, isRetryable, openAIErrorFailure, parseRetryAfter, transportFailure } from './classify.ts';
 export { createHttpProviderClient } from './http-client.ts';

@@ -6,6 +6,7 @@
 
 import type { ChatCompletionFunctionDefinition, ChatCompletionRequest, ChatMessage as TokenizerMessage } from 'gpt-tokenizer/functionCalling';
 import type { ChatMessage, ChatRequest, ContentPart } from '../schemas/index.ts';
+import type { TokenCountResult } from './types.ts';
 
 /** What one image costs, whatever its size: a 1024×1024 image at OpenAI's high detail. */
 export const IMAGE_TOKEN_ESTIMATE = 765;
@@ -56,6 +57,11 @@ export async function estimateInputTokens(request: ChatRequest): Promise<number>
       ...(functionCall === undefined ? {} : { function_call: functionCall }),
     }) + extra
   );
+}
+
+/** The estimate as a count result, where it stands in for a provider's count. */
+export async function estimatedCount(request: ChatRequest): Promise<TokenCountResult> {
+  return { ok: true, inputTokens: await estimateInputTokens(request), countedBy: 'estimate' };
 }
 
 /** A tool message's call id is not sent as a name; only a participant name is. */

@@ -184,8 +184,8 @@ const messagesRoutes: ReadonlySet<string> = new Set(['/v1/messages', '/v1/messag
 
 /**
  * Whether a request's errors, validation and authentication included, leave in Anthropic's
- * shape: everything on /v1/messages and its count_tokens, and the model routes the two SDKs share when the
- * request carries anthropic-version (Anthropic's SDK always sends it).
+ * shape: everything on /v1/messages and its count_tokens, and the model routes the two SDKs
+ * share when the request carries anthropic-version (Anthropic's SDK always sends it).
  */
 function speaksAnthropic(request: FastifyRequest): boolean {
   const route = request.routeOptions.url;

@@ -9,7 +9,7 @@
 
 import { randomUUID } from 'node:crypto';
 import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from 'fastify';
-import { estimateInputTokens, type TokenCountResult } from '../providers/index.ts';
+import { estimatedCount, type TokenCountResult } from '../providers/index.ts';
 import type { Config, MessagesTokenCountRequest } from '../schemas/index.ts';
 import { failureResponse } from './failure-response.ts';
 import { resolveIdentity } from './identity.ts';
@@ -36,13 +36,12 @@ export function countTokensHandler(deps: CountTokensDeps) {
 
     let result: TokenCountResult;
     if (route.breaker.state === 'open') {
-      result = { ok: true, inputTokens: await estimateInputTokens(body), countedBy: 'estimate' };
+      result = await estimatedCount(body);
     } else {
-      const signal = AbortSignal.timeout(routes.workload.retry.timeout_ms);
-      result = await route.client.countTokens(body, { model: route.config.model, signal });
+      result = await route.client.countTokens(body, { model: route.config.model, signal: AbortSignal.timeout(routes.workload.retry.timeout_ms) });
       if (!result.ok && result.failure.retryable) {
-        deps.logger.warn({ route: route.config.name, errorClass: result.failure.errorClass, err: result.failure.message }, 'token count: the provider failed, answering with the estimate');
-        result = { ok: true, inputTokens: await estimateInputTokens(body), countedBy: 'estimate' };
+        deps.logger.warn({ route: route.config.name, error_class: result.failure.errorClass, reason: result.failure.message }, 'token count: the provider failed, answering with the estimate');
+        result = await estimatedCount(body);
       }
     }
     if (!result.ok) {
