@@ -7,8 +7,8 @@ import { after, before, describe, test } from 'node:test';
 import Anthropic from '@anthropic-ai/sdk';
 import { sha256Hex } from '../core/hash.ts';
 import { estimateInputTokens } from '../providers/index.ts';
-import { anthropicEvents, anthropicTokenCount, openAIChunks, openAICompletion, openAIError, startAnthropicUpstream, startOpenAIUpstream, type TestUpstream } from './helpers/upstreams.ts';
-import { failoverConfig, route, startWarmpath, type TestWarmpath } from './helpers/warmpath.ts';
+import { anthropicEvents, anthropicTokenCount, openAIChunks, openAICompletion, openAIError, startAnthropicUpstream, type TestUpstream } from './helpers/upstreams.ts';
+import { route, startFailover, startWarmpath, type FailoverSetup, type TestWarmpath } from './helpers/warmpath.ts';
 
 const virtualKey = 'wp-anthropic-client-key';
 
@@ -22,26 +22,14 @@ describe('router end to end (Anthropic SDK on /v1/messages)', () => {
   let oai: TestUpstream;
   let ant: TestUpstream;
   let wp: TestWarmpath;
+  let setup: FailoverSetup;
 
   before(async () => {
-    oai = await startOpenAIUpstream('openai');
-    ant = await startAnthropicUpstream('anthropic');
-    wp = await startWarmpath({
-      ...failoverConfig(oai.url, ant.url),
-      keys: [{ key_sha256: sha256Hex(virtualKey), tenant: 'acme' }],
-    });
+    setup = await startFailover({ keys: [{ key_sha256: sha256Hex(virtualKey), tenant: 'acme' }] });
+    ({ oai, ant, wp } = setup);
   });
-  after(async () => {
-    await wp.close();
-    await oai.close();
-    await ant.close();
-  });
-
-  const reset = () => {
-    oai.hits.length = 0;
-    ant.hits.length = 0;
-    wp.records.length = 0;
-  };
+  after(() => setup.close());
+  const reset = () => setup.reset();
 
   test('non-stream message through an OpenAI primary: translated both ways, one record', async () => {
     reset();

@@ -4,8 +4,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import OpenAI from 'openai';
-import { anthropicEvents, anthropicMessage, openAIChunks, openAICompletion, openAIError, startAnthropicUpstream, startOpenAIUpstream, type TestUpstream } from './helpers/upstreams.ts';
-import { failoverConfig, startWarmpath, type TestWarmpath } from './helpers/warmpath.ts';
+import { anthropicEvents, anthropicMessage, openAIChunks, openAICompletion, openAIError, type TestUpstream } from './helpers/upstreams.ts';
+import { startFailover, type FailoverSetup, type TestWarmpath } from './helpers/warmpath.ts';
 
 function sdk(wp: TestWarmpath, workload: string): OpenAI {
   return new OpenAI({ baseURL: `${wp.routerUrl}/v1`, apiKey: 'test', maxRetries: 0, defaultHeaders: { 'x-warmpath-workload': workload } });
@@ -15,25 +15,14 @@ describe('router end to end (openai SDK)', () => {
   let oai: TestUpstream;
   let ant: TestUpstream;
   let wp: TestWarmpath;
+  let setup: FailoverSetup;
 
   before(async () => {
-    oai = await startOpenAIUpstream('openai');
-    ant = await startAnthropicUpstream('anthropic');
-    wp = await startWarmpath({
-      ...failoverConfig(oai.url, ant.url),
-    });
+    setup = await startFailover();
+    ({ oai, ant, wp } = setup);
   });
-  after(async () => {
-    await wp.close();
-    await oai.close();
-    await ant.close();
-  });
-
-  const reset = () => {
-    oai.hits.length = 0;
-    ant.hits.length = 0;
-    wp.records.length = 0;
-  };
+  after(() => setup.close());
+  const reset = () => setup.reset();
 
   test('non-stream completion through the primary, with warmpath headers and one record', async () => {
     reset();

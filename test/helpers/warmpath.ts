@@ -9,6 +9,7 @@ import { serve, RecentRecords, type RunningServices } from '../../bin/serve.ts';
 import type { EligibilitySource } from '../../router/index.ts';
 import type { Config, ExchangeRecord } from '../../schemas/index.ts';
 import { tempDir } from './clickhouse.ts';
+import { startAnthropicUpstream, startOpenAIUpstream, type TestUpstream } from './upstreams.ts';
 
 export interface TestWarmpath extends RunningServices {
   readonly config: Config;
@@ -41,6 +42,37 @@ export function failoverConfig(openAIUrl: string, anthropicUrl: string) {
       support: { primary: 'oai-main', secondaries: ['ant-backup'], retry: { attempts: 2, timeout_ms: 300, backoff_ms: 10 } },
       strict: { primary: 'oai-main', secondaries: ['ant-backup'], on_primary_failure: 'fail_closed', retry: { attempts: 1, timeout_ms: 300 } },
       claude: { primary: 'ant-backup', secondaries: ['oai-main'], retry: { attempts: 1, timeout_ms: 1000 } },
+    },
+  };
+}
+
+export interface FailoverSetup {
+  readonly oai: TestUpstream;
+  readonly ant: TestUpstream;
+  readonly wp: TestWarmpath;
+  /** Forgets the upstreams' hits and the records, between tests. */
+  reset(): void;
+  close(): Promise<void>;
+}
+
+/** failoverConfig's two upstreams and a warmpath in front of them; `extra` adds to the config. */
+export async function startFailover(extra: Record<string, unknown> = {}): Promise<FailoverSetup> {
+  const oai = await startOpenAIUpstream('openai');
+  const ant = await startAnthropicUpstream('anthropic');
+  const wp = await startWarmpath({ ...failoverConfig(oai.url, ant.url), ...extra });
+  return {
+    oai,
+    ant,
+    wp,
+    reset() {
+      oai.hits.length = 0;
+      ant.hits.length = 0;
+      wp.records.length = 0;
+    },
+    async close() {
+      await wp.close();
+      await oai.close();
+      await ant.close();
     },
   };
 }
