@@ -20,7 +20,7 @@ export function startBanner(config: Config, routerUrl: string, adminUrl: string,
   ];
   return `
 warmpath is running
-  router (OpenAI-compatible)  ${routerUrl}/v1
+  router (OpenAI-compatible)  ${routerUrl}/v1   (chat/completions, responses, models)
   router (Anthropic Messages) ${routerUrl}/v1/messages
   admin                       ${adminUrl}   (/healthz /readyz /metrics)
                               ${adminPaths.join(', ')}
@@ -39,6 +39,8 @@ Try it:
     model: '${workload}', messages: [{ role: 'user', content: 'Say hello' }],
   });
   console.log(answer.choices[0].message.content);
+  // the Responses API too, stateless: the conversation goes in \`input\`
+  const response = await client.responses.create({ model: '${workload}', input: 'Say hello' });
 
   // or with the official Anthropic SDK
   import Anthropic from '@anthropic-ai/sdk';

@@ -11,8 +11,8 @@ import type { Clock, Random } from '../core/clock.ts';
 import { WarmpathError } from '../core/errors.ts';
 import { installErrorHandling } from '../core/http-errors.ts';
 import { UpstreamStreamError, summariseCompletion, type AnswerSummary, type StreamEvent } from '../providers/index.ts';
-import { chatRequestSchema, messagesCountTokensSchema, messagesRequestSchema } from '../schemas/index.ts';
-import type { ChatRequest, Config, ErrorClass, ExchangeOutcome, ExchangeSink, MessagesRequest, VirtualKey } from '../schemas/index.ts';
+import { chatRequestSchema, messagesCountTokensSchema, messagesRequestSchema, responsesRequestSchema } from '../schemas/index.ts';
+import type { ChatRequest, Config, ErrorClass, ExchangeOutcome, ExchangeSink, MessagesRequest, ResponsesRequest, VirtualKey } from '../schemas/index.ts';
 import { DrillBoard, DrillPass, type Drill } from './drill.ts';
 import type { EligibilitySource } from './eligibility.ts';
 import { countTokensHandler } from './count-tokens.ts';
@@ -20,12 +20,13 @@ import { execute, executeInDrill, round, type Execution, type ExecutionContext }
 import { clientClosedStatus, failureResponse, streamBreakStatus } from './failure-response.ts';
 import { authenticate, createKeyIndex, resolveIdentity, type Identity } from './identity.ts';
 import { chatRequestOf } from './messages-request.ts';
+import { chatRequestOfResponses } from './responses-request.ts';
 import { createRouterMetrics, type RouterMetrics } from './metrics.ts';
 import { StreamAccumulator, buildRecord } from './record.ts';
 import type { RouteTable, WorkloadRoutes } from './route-table.ts';
 import { createShadowMirror, type ShadowMirror } from './shadow.ts';
 import { contextOf, endWithRecord, startRequestSpan } from './tracing.ts';
-import { messagesErrorRenderer, messagesWire, openAIWire, type Wire } from './wire.ts';
+import { messagesErrorRenderer, messagesWire, openAIWire, responsesWire, type Wire } from './wire.ts';
 
 const noopTracer = new ProxyTracerProvider().getTracer('warmpath');
 
@@ -173,6 +174,11 @@ export function buildRouterApp(deps: RouterDeps): FastifyInstance {
   app.post('/v1/messages', { schema: { body: messagesRequestSchema } }, async (request, reply) =>
     serve(messagesWire, chatRequestOf(request.body as MessagesRequest), request, reply),
   );
+
+  app.post('/v1/responses', { schema: { body: responsesRequestSchema } }, async (request, reply) => {
+    const body = request.body as ResponsesRequest;
+    return serve(responsesWire(body, Math.floor(clock.now() / 1000)), chatRequestOfResponses(body), request, reply);
+  });
 
   app.post('/v1/messages/count_tokens', { schema: { body: messagesCountTokensSchema } }, countTokensHandler({ config, table: deps.table, logger: deps.logger }));
 

@@ -1,13 +1,16 @@
 // How an inbound API frames what the router serves. The router works in OpenAI's chat shape
 // throughout; a wire turns its answers, failures and stream chunks into the bytes one API's
-// clients expect: OpenAI's chat completions as they came, or Anthropic's messages.
+// clients expect: OpenAI's chat completions as they came, OpenAI's Responses, or Anthropic's
+// messages.
 
 import type { ErrorCode } from '../core/errors.ts';
 import type { ErrorRenderer } from '../core/http-errors.ts';
-import type { ChatCompletion, ChatRequest, OpenAIErrorBody } from '../schemas/index.ts';
+import type { ChatCompletion, ChatRequest, OpenAIErrorBody, ResponsesRequest } from '../schemas/index.ts';
 import type { StreamEvent } from '../providers/index.ts';
 import { messageId, messagesAnswerOf, messagesErrorOf } from './messages-answer.ts';
 import { MessagesStreamWriter } from './messages-stream.ts';
+import { ResponseIds, responsesAnswerOf } from './responses-answer.ts';
+import { ResponsesStreamWriter } from './responses-stream.ts';
 
 export interface StreamFramer {
   /** The text to send for one upstream chunk; '' sends nothing. */
@@ -59,3 +62,24 @@ export const messagesWire: Wire = {
   },
   requestIdHeader: 'request-id',
 };
+
+/**
+ * The Responses API's framing for one request: a Response echoes its request's settings, so
+ * this wire is made per request. `createdAt` is when warmpath took it, in Unix seconds.
+ * Errors keep OpenAI's shape, as the Responses API's own do.
+ */
+export function responsesWire(request: ResponsesRequest, createdAt: number): Wire {
+  return {
+    answer: (completion, _json, requestId) => JSON.stringify(responsesAnswerOf(completion, request, new ResponseIds(requestId), createdAt)),
+    failure: openAIWire.failure,
+    stream(_chat, requestId) {
+      const writer = new ResponsesStreamWriter(request, new ResponseIds(requestId), createdAt);
+      return {
+        event: (e) => writer.chunk(e.chunk),
+        end: () => writer.end(),
+        broke: (message, code) => writer.error(message, code),
+      };
+    },
+    requestIdHeader: undefined,
+  };
+}

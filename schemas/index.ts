@@ -75,7 +75,24 @@ export type {
   MessagesToolUseBlock,
   MessagesUsage,
 } from './messages.ts';
+export type {
+  ResponsesAnswer,
+  ResponsesFunctionCall,
+  ResponsesFunctionTool,
+  ResponsesInputItem,
+  ResponsesItemStatus,
+  ResponsesOutputItem,
+  ResponsesOutputMessage,
+  ResponsesOutputText,
+  ResponsesRefusal,
+  ResponsesRequest,
+  ResponsesStatus,
+  ResponsesTextFormat,
+  ResponsesTool,
+  ResponsesToolChoice,
+  ResponsesUsage,
+} from './responses.ts';
 export type { EligibilityEntry, EligibilityFeed, RouteRole } from './eligibility.ts';
-export { configSchema, exchangeSchema, chatRequestSchema, messagesRequestSchema, messagesCountTokensSchema, eligibilityFeedSchema } from './json-schemas.ts';
+export { configSchema, exchangeSchema, chatRequestSchema, messagesRequestSchema, messagesCountTokensSchema, responsesRequestSchema, eligibilityFeedSchema } from './json-schemas.ts';
 export { loadMigrationFiles, migrationsDirectory } from './migrations.ts';
 export type { MigrationFile } from './migrations.ts';

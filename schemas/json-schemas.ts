@@ -2,6 +2,7 @@ import configSchemaJson from './config.schema.json' with { type: 'json' };
 import exchangeSchemaJson from './exchange.schema.json' with { type: 'json' };
 import chatRequestSchemaJson from './chat-request.schema.json' with { type: 'json' };
 import messagesRequestSchemaJson from './messages-request.schema.json' with { type: 'json' };
+import responsesRequestSchemaJson from './responses-request.schema.json' with { type: 'json' };
 import eligibilityFeedSchemaJson from './eligibility-feed.schema.json' with { type: 'json' };
 
 /** JSON Schema of warmpath.yaml (draft-07, validated with ajv in strict mode). */
@@ -22,5 +23,7 @@ export const messagesCountTokensSchema: Readonly<Record<string, unknown>> = {
   title: 'Anthropic Messages token-count request, as warmpath accepts it on POST /v1/messages/count_tokens',
   required: ['model', 'messages'],
 };
+/** JSON Schema of POST /v1/responses bodies (OpenAI Responses, stateless), the fastify route schema. */
+export const responsesRequestSchema: Readonly<Record<string, unknown>> = responsesRequestSchemaJson;
 /** JSON Schema of the eligibility feed, GET /v1/eligibility. */
 export const eligibilityFeedSchema: Readonly<Record<string, unknown>> = eligibilityFeedSchemaJson;

@@ -29,5 +29,6 @@ for (const c of cases) {
     assert.equal(lines[admin + 1]?.trim(), c.paths);
     assert.match(banner, /router \(OpenAI-compatible\)\s+http:\/\/127\.0\.0\.1:8080\/v1/);
     assert.match(banner, /router \(Anthropic Messages\)\s+http:\/\/127\.0\.0\.1:8080\/v1\/messages/);
+    assert.match(banner, /await client\.responses\.create\(\{ model: '[a-z-]+', input: 'Say hello' \}\)/);
   });
 }
