@@ -11,11 +11,11 @@ import type { Clock, Random } from '../core/clock.ts';
 import { WarmpathError } from '../core/errors.ts';
 import { installErrorHandling } from '../core/http-errors.ts';
 import { UpstreamStreamError, summariseCompletion, type AnswerSummary, type StreamEvent } from '../providers/index.ts';
-import { chatRequestSchema, messagesCountTokensSchema, messagesRequestSchema, responsesRequestSchema } from '../schemas/index.ts';
+import { chatRequestSchema, messagesCountTokensSchema, messagesRequestSchema, responsesInputTokensSchema, responsesRequestSchema } from '../schemas/index.ts';
 import type { ChatRequest, Config, ErrorClass, ExchangeOutcome, ExchangeSink, MessagesRequest, ResponsesRequest, VirtualKey } from '../schemas/index.ts';
 import { DrillBoard, DrillPass, type Drill } from './drill.ts';
 import type { EligibilitySource } from './eligibility.ts';
-import { countTokensHandler } from './count-tokens.ts';
+import { countTokensHandler, messagesCounting, responsesCounting } from './count-tokens.ts';
 import { execute, executeInDrill, round, type Execution, type ExecutionContext } from './execute.ts';
 import { clientClosedStatus, failureResponse, streamBreakStatus } from './failure-response.ts';
 import { authenticate, createKeyIndex, resolveIdentity, type Identity } from './identity.ts';
@@ -180,7 +180,21 @@ export function buildRouterApp(deps: RouterDeps): FastifyInstance {
     return serve(responsesWire(body, Math.floor(clock.now() / 1000)), chatRequestOfResponses(body), request, reply);
   });
 
-  app.post('/v1/messages/count_tokens', { schema: { body: messagesCountTokensSchema } }, countTokensHandler({ config, table: deps.table, logger: deps.logger }));
+  const counting = { config, table: deps.table, logger: deps.logger };
+  app.post('/v1/messages/count_tokens', { schema: { body: messagesCountTokensSchema } }, countTokensHandler(counting, messagesCounting));
+  app.post('/v1/responses/input_tokens', { schema: { body: responsesInputTokensSchema } }, countTokensHandler(counting, responsesCounting));
+
+  // What OpenAI's SDK asks of stored responses: a clear answer instead of an unknown path.
+  const notStored = async (request: FastifyRequest) => {
+    throw new WarmpathError('REQ_NOT_FOUND', `${request.method} ${request.routeOptions.url ?? ''}: warmpath is a stateless gateway and keeps no responses (every response says store: false)`);
+  };
+  app.get('/v1/responses/:id', notStored);
+  app.delete('/v1/responses/:id', notStored);
+  app.post('/v1/responses/:id/cancel', notStored);
+  app.get('/v1/responses/:id/input_items', notStored);
+  app.post('/v1/responses/compact', async () => {
+    throw new WarmpathError('REQ_UNSUPPORTED', "POST /v1/responses/compact cannot be served: compacted items are opaque to every model but OpenAI's own, and warmpath routes in the OpenAI chat shape");
+  });
 
   return app;
 }

@@ -93,6 +93,6 @@ export type {
   ResponsesUsage,
 } from './responses.ts';
 export type { EligibilityEntry, EligibilityFeed, RouteRole } from './eligibility.ts';
-export { configSchema, exchangeSchema, chatRequestSchema, messagesRequestSchema, messagesCountTokensSchema, responsesRequestSchema, eligibilityFeedSchema } from './json-schemas.ts';
+export { configSchema, exchangeSchema, chatRequestSchema, messagesRequestSchema, messagesCountTokensSchema, responsesRequestSchema, responsesInputTokensSchema, eligibilityFeedSchema } from './json-schemas.ts';
 export { loadMigrationFiles, migrationsDirectory } from './migrations.ts';
 export type { MigrationFile } from './migrations.ts';

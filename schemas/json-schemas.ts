@@ -25,5 +25,14 @@ export const messagesCountTokensSchema: Readonly<Record<string, unknown>> = {
 };
 /** JSON Schema of POST /v1/responses bodies (OpenAI Responses, stateless), the fastify route schema. */
 export const responsesRequestSchema: Readonly<Record<string, unknown>> = responsesRequestSchemaJson;
+/**
+ * JSON Schema of POST /v1/responses/input_tokens bodies: the Responses request whose input is
+ * to be counted (the settings that do not change the count are accepted and ignored).
+ */
+export const responsesInputTokensSchema: Readonly<Record<string, unknown>> = {
+  ...responsesRequestSchemaJson,
+  $id: 'https://warmpath.dev/schemas/responses-input-tokens.schema.json',
+  title: 'OpenAI Responses input-token count request, as warmpath accepts it on POST /v1/responses/input_tokens',
+};
 /** JSON Schema of the eligibility feed, GET /v1/eligibility. */
 export const eligibilityFeedSchema: Readonly<Record<string, unknown>> = eligibilityFeedSchemaJson;

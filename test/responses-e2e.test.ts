@@ -6,7 +6,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import OpenAI from 'openai';
-import { openAIChunks, openAICompletion, openAIError, type TestUpstream } from './helpers/upstreams.ts';
+import { estimateInputTokens } from '../providers/index.ts';
+import { anthropicTokenCount, openAIChunks, openAICompletion, openAIError, type TestUpstream } from './helpers/upstreams.ts';
 import { startFailover, type FailoverSetup, type TestWarmpath } from './helpers/warmpath.ts';
 
 function sdk(wp: TestWarmpath): OpenAI {
@@ -303,6 +304,62 @@ describe('router end to end (OpenAI SDK on /v1/responses)', () => {
     const unknown = await post({ model: 'support', input: 'hi', frobnicate: true });
     assert.equal(unknown.status, 400);
     assert.match(((await unknown.json()) as { error: { message: string } }).error.message, /frobnicate/);
+  });
+
+  test('input_tokens on an Anthropic primary: Anthropic counts the translated request with the route model', async () => {
+    reset();
+    const { data, response } = await sdk(wp).responses.inputTokens.count({ model: 'claude', instructions: 'be brief', input: 'hi', tools: [lookupTool] }).withResponse();
+    assert.deepEqual(data, { object: 'response.input_tokens', input_tokens: anthropicTokenCount });
+    assert.equal(response.headers.get('x-warmpath-token-count'), 'provider');
+    assert.equal(ant.hits[0]?.path, '/v1/messages/count_tokens');
+    assert.equal(ant.hits[0]?.body.model, 'claude-test');
+    assert.equal(ant.hits[0]?.body.system, 'be brief');
+    assert.equal((ant.hits[0]?.body.tools as unknown[] | undefined)?.length, 1);
+    assert.equal(wp.records.length, 0, 'a count is not an exchange');
+
+    ant.script({ status: 400, body: { type: 'error', error: { type: 'invalid_request_error', message: 'prompt is too long' } } });
+    const refused = await fetch(`${wp.routerUrl}/v1/responses/input_tokens`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'claude', input: 'hi' }) });
+    assert.equal(refused.status, 400);
+    const body = (await refused.json()) as Record<string, unknown>;
+    assert.deepEqual(Object.keys(body), ['error'], "Anthropic's refusal relayed in OpenAI's shape");
+    assert.match((body.error as { message: string }).message, /prompt is too long/);
+  });
+
+  test("input_tokens on an OpenAI-compatible primary: warmpath's estimate of the chat request, no upstream call", async () => {
+    reset();
+    const { data, response } = await sdk(wp).responses.inputTokens.count({ model: 'support', input: [{ role: 'user', content: 'hello world' }] }).withResponse();
+    assert.equal(data.input_tokens, await estimateInputTokens({ model: 'support', messages: [{ role: 'user', content: 'hello world' }] }));
+    assert.equal(response.headers.get('x-warmpath-token-count'), 'estimate');
+    assert.equal(oai.hits.length, 0);
+    await assert.rejects(sdk(wp).responses.inputTokens.count({ model: 'support', input: 'hi', previous_response_id: 'resp_1' }), (err: unknown) => {
+      assert.ok(err instanceof OpenAI.BadRequestError, String(err));
+      assert.equal(err.code, 'REQ_UNSUPPORTED');
+      assert.equal(err.param, 'previous_response_id', "OpenAI's error shape, which names the param");
+      return true;
+    });
+  });
+
+  test('stored-response calls get a 404 saying warmpath keeps no responses; compaction a 400', async () => {
+    const client = sdk(wp);
+    const calls: [string, () => Promise<unknown>][] = [
+      ['retrieve', () => client.responses.retrieve('resp_1')],
+      ['delete', () => client.responses.delete('resp_1')],
+      ['cancel', () => client.responses.cancel('resp_1')],
+      ['input items', () => client.responses.inputItems.list('resp_1')],
+    ];
+    for (const [name, call] of calls) {
+      await assert.rejects(call(), (err: unknown) => {
+        assert.ok(err instanceof OpenAI.NotFoundError, `${name}: ${String(err)}`);
+        assert.equal(err.code, 'REQ_NOT_FOUND');
+        assert.match(err.message, /stateless gateway and keeps no responses/);
+        return true;
+      });
+    }
+    await assert.rejects(client.responses.compact({ model: 'support', input: 'hi' } as never), (err: unknown) => {
+      assert.ok(err instanceof OpenAI.BadRequestError, String(err));
+      assert.equal(err.code, 'REQ_UNSUPPORTED');
+      return true;
+    });
   });
 
   test('a stream the upstream breaks after its first bytes ends with an error event the SDK raises; recorded as truncated', async () => {
