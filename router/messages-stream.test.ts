@@ -4,6 +4,7 @@ import { Anthropic, APIError } from '@anthropic-ai/sdk';
 import { UpstreamStreamError } from '../providers/index.ts';
 import type { ChatCompletionChunk, ChunkDelta, FinishReason, MessagesAnswerBlock, MessagesStopReason, MessagesUsage, Usage } from '../schemas/index.ts';
 import { MessagesStreamWriter } from './messages-stream.ts';
+import { parseNamedSse, type SseEvent } from '../test/helpers/sse.ts';
 
 const id = 'msg_0b6e4c1a9f2d4e7b8c3a5d6e7f8a9b0c';
 const model = 'gpt-4.1-2025-04-14';
@@ -25,27 +26,6 @@ function usageChunk(usage: Usage): ChatCompletionChunk {
 
 const roleChunk = chunk({ role: 'assistant', content: '', refusal: null });
 const usage = usageChunk({ prompt_tokens: 19, completion_tokens: 10, total_tokens: 29 });
-
-interface SseEvent {
-  readonly type: string;
-  readonly [k: string]: unknown;
-}
-
-/** The events in `text`, each checked to be `event: NAME\ndata: JSON\n\n` with type NAME. */
-function parseSse(text: string): SseEvent[] {
-  if (text === '') return [];
-  assert.ok(text.endsWith('\n\n'), 'every event ends with a blank line');
-  return text
-    .slice(0, -2)
-    .split('\n\n')
-    .map((raw) => {
-      const match = /^event: ([a-z_]+)\ndata: (.+)$/.exec(raw);
-      assert.ok(match !== null, `not one event line and one data line: ${JSON.stringify(raw)}`);
-      const data = JSON.parse(match[2] as string) as SseEvent;
-      assert.equal(data.type, match[1]);
-      return data;
-    });
-}
 
 /** The whole SSE text the writer produces for `chunks`, end included. */
 function sseText(chunks: readonly ChatCompletionChunk[]): string {
@@ -263,7 +243,7 @@ const cases: { name: string; chunks: ChatCompletionChunk[]; events: SseEvent[]; 
 
 for (const c of cases) {
   test(`stream events: ${c.name}`, () => {
-    assert.deepEqual(parseSse(sseText(c.chunks)), c.events);
+    assert.deepEqual(parseNamedSse(sseText(c.chunks)), c.events);
   });
 }
 
@@ -355,13 +335,13 @@ test('stream: chunks with nothing to say produce no text once started', () => {
 
 test('stream: message_start goes out with the first chunk, and only then', () => {
   const writer = new MessagesStreamWriter(id);
-  assert.equal(parseSse(writer.chunk(roleChunk))[0]?.type, 'message_start');
-  assert.ok(!parseSse(writer.chunk(chunk({ content: 'Hi' }))).some((e) => e.type === 'message_start'));
+  assert.equal(parseNamedSse(writer.chunk(roleChunk))[0]?.type, 'message_start');
+  assert.ok(!parseNamedSse(writer.chunk(chunk({ content: 'Hi' }))).some((e) => e.type === 'message_start'));
 });
 
 test('stream: end without any chunk sends message_start with an empty model', () => {
   const writer = new MessagesStreamWriter(id);
-  assert.deepEqual(parseSse(writer.end()), [messageStart(''), ...messageEnd(null, { input_tokens: 0, output_tokens: 0 })]);
+  assert.deepEqual(parseNamedSse(writer.end()), [messageStart(''), ...messageEnd(null, { input_tokens: 0, output_tokens: 0 })]);
 });
 
 const errorEventCases: { name: string; status: number; message: string; code?: string; want: string }[] = [
@@ -396,7 +376,7 @@ for (const c of errorEventCases) {
 
 test('stream: an error before any chunk is the error event alone', () => {
   const writer = new MessagesStreamWriter(id);
-  assert.deepEqual(parseSse(writer.error(429, 'slow down')), [{ type: 'error', error: { type: 'rate_limit_error', message: 'slow down' } }]);
+  assert.deepEqual(parseNamedSse(writer.error(429, 'slow down')), [{ type: 'error', error: { type: 'rate_limit_error', message: 'slow down' } }]);
 });
 
 const afterEndCases: { name: string; finish: (w: MessagesStreamWriter) => string; next: (w: MessagesStreamWriter) => string }[] = [

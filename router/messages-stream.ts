@@ -2,9 +2,9 @@
 // Messages stream, as an Anthropic SDK client reads them. Stateful: Anthropic numbers
 // content blocks and sends them one after another, and usage arrives with the last chunk.
 
-import { UpstreamStreamError, failure } from '../providers/index.ts';
 import type { ChatCompletionChunk, MessagesStopReason, ToolCallDelta } from '../schemas/index.ts';
 import { messagesErrorType, stopReasonOf } from './messages-answer.ts';
+import { differs, malformed } from './stream-checks.ts';
 
 interface ToolBlock {
   /** The Anthropic content block index the tool call was given. */
@@ -151,12 +151,4 @@ export class MessagesStreamWriter {
 
 function event(type: string, fields: Record<string, unknown>): string {
   return `event: ${type}\ndata: ${JSON.stringify({ type, ...fields })}\n\n`;
-}
-
-function differs(given: string | undefined, known: string): boolean {
-  return typeof given === 'string' && given !== '' && given !== known;
-}
-
-function malformed(message: string): UpstreamStreamError {
-  return new UpstreamStreamError(failure('malformed_response', 200, message));
 }

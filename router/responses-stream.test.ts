@@ -6,6 +6,7 @@ import { UpstreamStreamError } from '../providers/index.ts';
 import type { ChatCompletion, ChatCompletionChunk, ChunkDelta, FinishReason, ResponsesRequest, ToolCallDelta, Usage } from '../schemas/index.ts';
 import { ResponseIds, responsesAnswerOf } from './responses-answer.ts';
 import { ResponsesStreamWriter } from './responses-stream.ts';
+import { parseNamedSse, type SseEvent } from '../test/helpers/sse.ts';
 
 const requestId = '0b6e4c1a-9f2d-4e7b-8c3a-5d6e7f8a9b0c';
 const hex = requestId.replaceAll('-', '');
@@ -28,28 +29,6 @@ function usageChunk(usage: Usage): ChatCompletionChunk {
 
 const usage = usageChunk({ prompt_tokens: 19, completion_tokens: 10, total_tokens: 29 });
 
-interface SseEvent {
-  readonly type: string;
-  readonly sequence_number: number;
-  readonly [k: string]: unknown;
-}
-
-/** The events in `text`, each checked to be `event: NAME\ndata: JSON\n\n` with type NAME. */
-function parseSse(text: string): SseEvent[] {
-  if (text === '') return [];
-  assert.ok(text.endsWith('\n\n'), 'every event ends with a blank line');
-  return text
-    .slice(0, -2)
-    .split('\n\n')
-    .map((raw) => {
-      const match = /^event: ([a-z_.]+)\ndata: (.+)$/.exec(raw);
-      assert.ok(match !== null, `not one event line and one data line: ${JSON.stringify(raw)}`);
-      const data = JSON.parse(match[2] as string) as SseEvent;
-      assert.equal(data.type, match[1]);
-      return data;
-    });
-}
-
 function writer(): ResponsesStreamWriter {
   return new ResponsesStreamWriter(request, new ResponseIds(requestId), createdAt);
 }
@@ -57,7 +36,7 @@ function writer(): ResponsesStreamWriter {
 /** The events the writer sends for `chunks`, end included, numbered 0, 1, 2, … */
 function streamed(chunks: readonly ChatCompletionChunk[]): SseEvent[] {
   const w = writer();
-  const events = parseSse(chunks.map((c) => w.chunk(c)).join('') + w.end());
+  const events = parseNamedSse(chunks.map((c) => w.chunk(c)).join('') + w.end());
   assert.deepEqual(
     events.map((e) => e.sequence_number),
     events.map((_, i) => i),
@@ -204,8 +183,8 @@ test('stream: an upstream that ends without a chunk still gets a whole, empty re
 
 test('stream: a break ends with one error event, numbered after the rest; nothing may follow', () => {
   const w = writer();
-  const before = parseSse(w.chunk(chunk({ content: 'Hel' })));
-  const [error, ...rest] = parseSse(w.error('upstream stream broke after it started (route a): reset', 'RTR_STREAM_TRUNCATED'));
+  const before = parseNamedSse(w.chunk(chunk({ content: 'Hel' })));
+  const [error, ...rest] = parseNamedSse(w.error('upstream stream broke after it started (route a): reset', 'RTR_STREAM_TRUNCATED'));
   assert.deepEqual(rest, []);
   assert.deepEqual(error, {
     type: 'error',

@@ -3,9 +3,9 @@
 // event is numbered, output items are announced before their deltas and closed before the
 // response completes, and usage arrives with the last chunk.
 
-import { UpstreamStreamError, failure } from '../providers/index.ts';
 import type { ChatCompletionChunk, FinishReason, ResponsesAnswer, ResponsesOutputItem, ResponsesOutputMessage, ResponsesRequest, ResponsesUsage, ToolCallDelta } from '../schemas/index.ts';
 import { ResponseIds, completionOf, functionCallItem, responseShell, responsesUsageOf } from './responses-answer.ts';
+import { differs, malformed } from './stream-checks.ts';
 
 type PartKind = 'output_text' | 'refusal';
 
@@ -199,12 +199,4 @@ function at(message: MessageItem, contentIndex: number) {
 
 function partOf(kind: PartKind, text: string): ResponsesOutputMessage['content'][number] {
   return kind === 'output_text' ? { type: 'output_text', text, annotations: [], logprobs: [] } : { type: 'refusal', refusal: text };
-}
-
-function differs(given: string | undefined, known: string): boolean {
-  return typeof given === 'string' && given !== '' && given !== known;
-}
-
-function malformed(message: string): UpstreamStreamError {
-  return new UpstreamStreamError(failure('malformed_response', 200, message));
 }
