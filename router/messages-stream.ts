@@ -4,7 +4,7 @@
 
 import type { ChatCompletionChunk, MessagesStopReason, ToolCallDelta } from '../schemas/index.ts';
 import { messagesErrorType, stopReasonOf } from './messages-answer.ts';
-import { differs, malformed } from './stream-checks.ts';
+import { differs, eventsOfChunk, malformed, type ChunkParts } from './stream-checks.ts';
 
 interface ToolBlock {
   /** The Anthropic content block index the tool call was given. */
@@ -37,25 +37,25 @@ export class MessagesStreamWriter {
    */
   chunk(chunk: ChatCompletionChunk): string {
     this.#refuseWhenEnded();
-    let out = this.#started ? '' : this.#start(chunk.model);
-    for (const choice of chunk.choices) {
-      // warmpath asks for one choice; another has no place in one Anthropic message.
-      if (choice.index !== 0) continue;
-      const delta = choice.delta ?? {};
-      if (typeof delta.content === 'string' && delta.content !== '') out += this.#text(delta.content);
-      if (typeof delta.refusal === 'string' && delta.refusal !== '') {
-        this.#refused = true;
-        out += this.#text(delta.refusal);
-      }
-      for (const call of delta.tool_calls ?? []) out += this.#toolCall(call);
-      if (choice.finish_reason !== null && choice.finish_reason !== undefined) this.#stopReason = stopReasonOf(choice.finish_reason);
-    }
-    if (chunk.usage !== undefined && chunk.usage !== null) {
-      this.#inputTokens = chunk.usage.prompt_tokens ?? 0;
-      this.#outputTokens = chunk.usage.completion_tokens ?? 0;
-    }
-    return out;
+    const start = this.#started ? '' : this.#start(chunk.model);
+    return start + eventsOfChunk(chunk, this.#parts);
   }
+
+  readonly #parts: ChunkParts = {
+    text: (text) => this.#text(text),
+    refusal: (text) => {
+      this.#refused = true;
+      return this.#text(text);
+    },
+    toolCall: (call) => this.#toolCall(call),
+    finish: (reason) => {
+      this.#stopReason = stopReasonOf(reason);
+    },
+    usage: (usage) => {
+      this.#inputTokens = usage.prompt_tokens ?? 0;
+      this.#outputTokens = usage.completion_tokens ?? 0;
+    },
+  };
 
   /** The closing events; a stream that saw no chunk still gets a whole, empty message. */
   end(): string {

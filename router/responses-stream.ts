@@ -5,7 +5,7 @@
 
 import type { ChatCompletionChunk, FinishReason, ResponsesAnswer, ResponsesOutputItem, ResponsesOutputMessage, ResponsesRequest, ResponsesUsage, ToolCallDelta } from '../schemas/index.ts';
 import { ResponseIds, completionOf, functionCallItem, responseShell, responsesUsageOf } from './responses-answer.ts';
-import { differs, malformed } from './stream-checks.ts';
+import { differs, eventsOfChunk, malformed, type ChunkParts } from './stream-checks.ts';
 
 type PartKind = 'output_text' | 'refusal';
 
@@ -56,19 +56,21 @@ export class ResponsesStreamWriter {
    */
   chunk(chunk: ChatCompletionChunk): string {
     this.#refuseWhenEnded();
-    let out = this.#started ? '' : this.#start(chunk.model);
-    for (const choice of chunk.choices) {
-      // warmpath asks for one choice; another has no place in one response.
-      if (choice.index !== 0) continue;
-      const delta = choice.delta ?? {};
-      if (typeof delta.content === 'string' && delta.content !== '') out += this.#text('output_text', delta.content);
-      if (typeof delta.refusal === 'string' && delta.refusal !== '') out += this.#text('refusal', delta.refusal);
-      for (const call of delta.tool_calls ?? []) out += this.#toolCall(call);
-      if (choice.finish_reason !== null && choice.finish_reason !== undefined) this.#finish = choice.finish_reason;
-    }
-    if (chunk.usage !== undefined && chunk.usage !== null) this.#usage = responsesUsageOf(chunk.usage);
-    return out;
+    const start = this.#started ? '' : this.#start(chunk.model);
+    return start + eventsOfChunk(chunk, this.#parts);
   }
+
+  readonly #parts: ChunkParts = {
+    text: (text) => this.#text('output_text', text),
+    refusal: (text) => this.#text('refusal', text),
+    toolCall: (call) => this.#toolCall(call),
+    finish: (reason) => {
+      this.#finish = reason;
+    },
+    usage: (usage) => {
+      this.#usage = responsesUsageOf(usage);
+    },
+  };
 
   /** Every open item closed, then response.completed (or .incomplete) with the whole response. */
   end(): string {
