@@ -7,7 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import Anthropic from '@anthropic-ai/sdk';
 import { sha256Hex } from '../core/hash.ts';
 import { estimateInputTokens } from '../providers/index.ts';
-import { anthropicEvents, anthropicTokenCount, openAIChunks, openAICompletion, openAIError, startAnthropicUpstream, type TestUpstream } from './helpers/upstreams.ts';
+import { anthropicEvents, anthropicTokenCount, openAIChunks, openAICompletion, openAIError, openAIToolCallChunks, startAnthropicUpstream, type TestUpstream } from './helpers/upstreams.ts';
 import { route, startFailover, startWarmpath, type FailoverSetup, type TestWarmpath } from './helpers/warmpath.ts';
 
 const virtualKey = 'wp-anthropic-client-key';
@@ -121,23 +121,7 @@ describe('router end to end (Anthropic SDK on /v1/messages)', () => {
 
   test('a streamed tool call arrives as a tool_use block whose input the SDK assembles', async () => {
     reset();
-    const base = { id: 'chatcmpl-t', object: 'chat.completion.chunk', created: 1, model: 'gpt-test' };
-    const call = (args: string, head = false) => ({
-      ...base,
-      choices: [{ index: 0, delta: { tool_calls: [{ index: 0, ...(head ? { id: 'call_9', type: 'function', function: { name: 'lookup_order', arguments: args } } : { function: { arguments: args } }) }] }, finish_reason: null }],
-    });
-    oai.script({
-      events: [
-        { ...base, choices: [{ index: 0, delta: { role: 'assistant', content: 'Looking. ' }, finish_reason: null }] },
-        call('', true),
-        call('{"order'),
-        call('_id":"B'),
-        call('2"}'),
-        { ...base, choices: [{ index: 0, delta: {}, finish_reason: 'tool_calls' }] },
-        { ...base, choices: [], usage: { prompt_tokens: 20, completion_tokens: 9, total_tokens: 29 } },
-        '[DONE]',
-      ],
-    });
+    oai.script({ events: openAIToolCallChunks('Looking. ', { id: 'call_9', name: 'lookup_order' }, ['{"order', '_id":"B', '2"}']) });
     const final = await sdk(wp)
       .messages.stream({ model: 'support', max_tokens: 50, messages: hi, tools: [{ name: 'lookup_order', input_schema: { type: 'object' } }] })
       .finalMessage();

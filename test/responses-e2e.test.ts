@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import OpenAI from 'openai';
 import { estimateInputTokens } from '../providers/index.ts';
-import { anthropicTokenCount, openAIChunks, openAICompletion, openAIError, type TestUpstream } from './helpers/upstreams.ts';
+import { anthropicTokenCount, openAIChunks, openAICompletion, openAIError, openAIToolCallChunks, type TestUpstream } from './helpers/upstreams.ts';
 import { startFailover, type FailoverSetup, type TestWarmpath } from './helpers/warmpath.ts';
 
 function sdk(wp: TestWarmpath): OpenAI {
@@ -21,8 +21,6 @@ const lookupTool = {
   parameters: { type: 'object', properties: { order_id: { type: 'string' } }, required: ['order_id'], additionalProperties: false },
   strict: true,
 };
-
-const chunkBase = { id: 'chatcmpl-t', object: 'chat.completion.chunk', created: 1, model: 'gpt-test' };
 
 describe('router end to end (OpenAI SDK on /v1/responses)', () => {
   let oai: TestUpstream;
@@ -166,22 +164,7 @@ describe('router end to end (OpenAI SDK on /v1/responses)', () => {
 
   test('a streamed tool call after some text: the message closes, a function_call item assembles its arguments', async () => {
     reset();
-    const call = (args: string, head = false) => ({
-      ...chunkBase,
-      choices: [{ index: 0, delta: { tool_calls: [{ index: 0, ...(head ? { id: 'call_9', type: 'function', function: { name: 'lookup_order', arguments: args } } : { function: { arguments: args } }) }] }, finish_reason: null }],
-    });
-    oai.script({
-      events: [
-        { ...chunkBase, choices: [{ index: 0, delta: { role: 'assistant', content: 'Looking. ' }, finish_reason: null }] },
-        call('', true),
-        call('{"order'),
-        call('_id":"B'),
-        call('2"}'),
-        { ...chunkBase, choices: [{ index: 0, delta: {}, finish_reason: 'tool_calls' }] },
-        { ...chunkBase, choices: [], usage: { prompt_tokens: 20, completion_tokens: 9, total_tokens: 29 } },
-        '[DONE]',
-      ],
-    });
+    oai.script({ events: openAIToolCallChunks('Looking. ', { id: 'call_9', name: 'lookup_order' }, ['{"order', '_id":"B', '2"}']) });
     const stream = sdk(wp).responses.stream({ model: 'support', input: 'where is B2?', tools: [lookupTool] });
     let args = '';
     stream.on('response.function_call_arguments.delta', (event) => {

@@ -132,6 +132,27 @@ export function openAIChunks(pieces: readonly string[], model = 'upstream-model'
   ];
 }
 
+/**
+ * A stream that says `text`, then calls one tool whose arguments arrive in `pieces`, and
+ * finishes with tool_calls and usage 20/9: what the end-to-end tests of the translated
+ * streams (Anthropic tool_use blocks, Responses function_call items) replay.
+ */
+export function openAIToolCallChunks(text: string, call: { id: string; name: string }, pieces: readonly string[], model = 'gpt-test'): unknown[] {
+  const base = { id: 'chatcmpl-t', object: 'chat.completion.chunk', created: 1, model };
+  const toolDelta = (args: string, head: boolean) => ({
+    ...base,
+    choices: [{ index: 0, delta: { tool_calls: [{ index: 0, ...(head ? { id: call.id, type: 'function', function: { name: call.name, arguments: args } } : { function: { arguments: args } }) }] }, finish_reason: null }],
+  });
+  return [
+    { ...base, choices: [{ index: 0, delta: { role: 'assistant', content: text }, finish_reason: null }] },
+    toolDelta('', true),
+    ...pieces.map((piece) => toolDelta(piece, false)),
+    { ...base, choices: [{ index: 0, delta: {}, finish_reason: 'tool_calls' }] },
+    { ...base, choices: [], usage: { prompt_tokens: 20, completion_tokens: 9, total_tokens: 29 } },
+    '[DONE]',
+  ];
+}
+
 export function openAIError(status: number, message: string, code: string | null = null): ScriptedReply {
   return { status, body: { error: { message, type: status === 429 ? 'rate_limit_error' : 'invalid_request_error', param: null, code } } };
 }
