@@ -49,12 +49,12 @@ export function toWarmpathError(err: unknown): WarmpathError {
 }
 
 /** Renders an error's OpenAI-shaped body in another API's shape (Anthropic's, on /v1/messages). */
-export type ErrorRenderer = (status: number, body: OpenAIErrorBody) => unknown;
+export type ErrorRenderer = (status: number, body: OpenAIErrorBody, requestId: string) => unknown;
 
 export function sendError(reply: FastifyReply, err: WarmpathError, render?: ErrorRenderer): FastifyReply {
   for (const [k, v] of Object.entries(err.headers)) reply.header(k, v);
   const body = errorBodyOf(err);
-  return reply.code(err.status).type('application/json').send(JSON.stringify(render === undefined ? body : render(err.status, body)));
+  return reply.code(err.status).type('application/json').send(JSON.stringify(render === undefined ? body : render(err.status, body, reply.request.id)));
 }
 
 /** Picks the shape of a request's errors: a renderer, or undefined for OpenAI's. */

@@ -62,6 +62,9 @@ export function buildRouterApp(deps: RouterDeps): FastifyInstance {
   const { config, clock } = deps;
   const app = fastify({
     loggerInstance: deps.logger,
+    // One id per request names it everywhere: the response headers, the exchange record
+    // (record_id), the log lines (reqId) and the spans.
+    genReqId: () => randomUUID(),
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: config.server.body_limit_bytes,
     return503OnClosing: true,
@@ -89,7 +92,12 @@ export function buildRouterApp(deps: RouterDeps): FastifyInstance {
 
   app.decorateRequest('virtualKey', undefined);
   // Callback style: an async hook costs every request a promise and a microtask.
-  app.addHook('onRequest', (request, _reply, done) => {
+  app.addHook('onRequest', (request, reply, done) => {
+    // Set before anything can fail, so errors carry the id too. Each SDK reads its own
+    // header (OpenAI's x-request-id, Anthropic's request-id: its clients always send
+    // anthropic-version) into `_request_id` and into the errors it raises.
+    reply.header('x-warmpath-request-id', request.id);
+    reply.header(request.headers['anthropic-version'] === undefined ? 'x-request-id' : 'request-id', request.id);
     try {
       request.virtualKey = authenticate(request.headers, keys);
     } catch (err) {
@@ -120,7 +128,7 @@ export function buildRouterApp(deps: RouterDeps): FastifyInstance {
     const identity = resolveIdentity(request.headers, body.model, request.virtualKey, config);
     const startedAtMs = clock.now();
     const started = clock.monotonic();
-    const requestId = randomUUID();
+    const requestId = request.id;
     const clientGone = new AbortController();
     const inFlight: ExecutionContext['inFlight'] = { attempt: undefined };
     reply.raw.once('close', () => {
@@ -150,8 +158,6 @@ export function buildRouterApp(deps: RouterDeps): FastifyInstance {
     };
     const execution = pass === undefined ? await execute(ctx) : await executeInDrill(ctx, drill as Drill, pass);
     const served: Served = { deps, metrics, shadow, wire, span, routes, identity, body, execution, requestId, startedAtMs, started, drill, pass };
-    reply.header('x-warmpath-request-id', requestId);
-    if (wire.requestIdHeader !== undefined) reply.header(wire.requestIdHeader, requestId);
     reply.header('x-warmpath-route', execution.route.config.name);
     reply.header('x-warmpath-fallback', execution.fallback ? '1' : '0');
     if (pass !== undefined) {

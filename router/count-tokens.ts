@@ -8,7 +8,6 @@
 // an error; a deterministic refusal (400, 401) is relayed. The `x-warmpath-token-count`
 // header says which count it is.
 
-import { randomUUID } from 'node:crypto';
 import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from 'fastify';
 import { estimatedCount, type TokenCountResult } from '../providers/index.ts';
 import type { ChatRequest, Config, MessagesTokenCountRequest, ResponsesRequest } from '../schemas/index.ts';
@@ -52,9 +51,7 @@ export function countTokensHandler(deps: CountTokensDeps, api: CountingApi) {
     const identity = resolveIdentity(request.headers, body.model, request.virtualKey, deps.config);
     const routes = deps.table.forWorkload(identity.workload.name);
     const route = routes.primary;
-    const requestId = randomUUID();
-    reply.header('x-warmpath-request-id', requestId);
-    if (api.wire.requestIdHeader !== undefined) reply.header(api.wire.requestIdHeader, requestId);
+    const requestId = request.id;
     reply.header('x-warmpath-route', route.config.name);
 
     let result: TokenCountResult;

@@ -27,8 +27,6 @@ export interface Wire {
   /** The body of an error answer. */
   failure(status: number, body: OpenAIErrorBody, requestId: string): string;
   stream(request: ChatRequest, requestId: string): StreamFramer;
-  /** A header the API's own SDK reads the request id from, beside x-warmpath-request-id. */
-  readonly requestIdHeader: string | undefined;
 }
 
 export const openAIWire: Wire = {
@@ -43,11 +41,10 @@ export const openAIWire: Wire = {
       broke: (message, code) => `data: ${JSON.stringify({ error: { message, type: 'upstream_error', param: null, code } })}\n\n`,
     };
   },
-  requestIdHeader: undefined,
 };
 
 /** Error bodies in Anthropic's shape, for the routes that speak its API. */
-export const messagesErrorRenderer: ErrorRenderer = (status, body) => messagesErrorOf(status, body);
+export const messagesErrorRenderer: ErrorRenderer = messagesErrorOf;
 
 export const messagesWire: Wire = {
   answer: (completion, _json, requestId) => JSON.stringify(messagesAnswerOf(completion, messageId(requestId))),
@@ -60,7 +57,6 @@ export const messagesWire: Wire = {
       broke: (message, code, status) => writer.error(status, message, code),
     };
   },
-  requestIdHeader: 'request-id',
 };
 
 /**
@@ -80,6 +76,5 @@ export function responsesWire(request: ResponsesRequest, createdAt: number): Wir
         broke: (message, code) => writer.error(message, code),
       };
     },
-    requestIdHeader: undefined,
-  };
+    };
 }

@@ -227,6 +227,8 @@ describe('router end to end (Anthropic SDK on /v1/messages)', () => {
         assert.equal(body.error.type, c.type);
         assert.match(body.error.message, c.message);
         if (c.code !== undefined) assert.equal(body.error.code, c.code);
+        assert.match(err.requestID ?? '', /^[0-9a-f-]{36}$/, 'the SDK reads the request id from request-id');
+        assert.equal((body as { request_id?: string }).request_id, err.requestID, "and Anthropic's error body carries it");
         return true;
       });
       assert.equal(ant.hits.length, 0, 'nothing failed over');
@@ -300,7 +302,11 @@ describe('router end to end (Anthropic SDK on /v1/messages)', () => {
     });
     await assert.rejects(sdk(wp, 'not-a-key').models.list(), (err: unknown) => {
       assert.ok(err instanceof Anthropic.AuthenticationError, String(err));
-      assert.deepEqual(err.error, { type: 'error', error: { type: 'authentication_error', message: 'unknown API key: the key is not configured in warmpath', code: 'AUTH_UNKNOWN_KEY' } });
+      assert.deepEqual(err.error, {
+        type: 'error',
+        error: { type: 'authentication_error', message: 'unknown API key: the key is not configured in warmpath', code: 'AUTH_UNKNOWN_KEY' },
+        request_id: err.requestID,
+      });
       return true;
     });
   });

@@ -37,7 +37,7 @@ describe('router end to end (OpenAI SDK on /v1/responses)', () => {
 
   test('non-stream response through an OpenAI primary: translated both ways, settings echoed, one record', async () => {
     reset();
-    const { data, response } = await sdk(wp)
+    const { data, response, request_id } = await sdk(wp)
       .responses.create({ model: 'support', instructions: 'be brief', input: 'hi', max_output_tokens: 100, user: 'u-7', metadata: { ticket: 'T-1' }, temperature: 0.2 })
       .withResponse();
     assert.equal(data.output_text, 'hello from openai', 'the SDK assembles output_text from the output items');
@@ -52,6 +52,7 @@ describe('router end to end (OpenAI SDK on /v1/responses)', () => {
     assert.deepEqual(data.usage, { input_tokens: 11, input_tokens_details: { cached_tokens: 0 }, output_tokens: 7, output_tokens_details: { reasoning_tokens: 0 }, total_tokens: 18 });
     const requestId = response.headers.get('x-warmpath-request-id') ?? '';
     assert.equal(data.id, `resp_${requestId.replace(/-/g, '')}`);
+    assert.equal(request_id, requestId, 'the SDK reads the request id from x-request-id');
     assert.equal(response.headers.get('x-warmpath-route'), 'oai-main');
     assert.equal(data.output.length, 1);
     const message = data.output[0];
@@ -273,6 +274,7 @@ describe('router end to end (OpenAI SDK on /v1/responses)', () => {
         assert.equal(err.code, c.code);
         assert.equal(err.param, c.param);
         assert.match(err.message, c.message);
+        assert.match(err.requestID ?? '', /^[0-9a-f-]{36}$/, 'the SDK reads the request id from x-request-id');
         return true;
       });
       assert.equal(oai.hits.length + ant.hits.length, 0, 'nothing went upstream');

@@ -26,7 +26,7 @@ describe('router end to end (openai SDK)', () => {
 
   test('non-stream completion through the primary, with warmpath headers and one record', async () => {
     reset();
-    const { data, response } = await sdk(wp, 'support')
+    const { data, response, request_id } = await sdk(wp, 'support')
       .chat.completions.create({ model: 'anything', messages: [{ role: 'user', content: 'hi' }] })
       .withResponse();
     assert.equal(data.choices[0]?.message.content, 'hello from openai');
@@ -34,6 +34,8 @@ describe('router end to end (openai SDK)', () => {
     assert.equal(response.headers.get('x-warmpath-fallback'), '0');
     const requestId = response.headers.get('x-warmpath-request-id');
     assert.match(requestId ?? '', /^[0-9a-f-]{36}$/);
+    assert.equal(request_id, requestId, "the SDK reads warmpath's request id from x-request-id");
+    assert.equal(response.headers.get('request-id'), null, "Anthropic's header only for Anthropic's clients");
     assert.equal(oai.hits.length, 1);
     assert.equal(oai.hits[0]?.body.model, 'gpt-test', 'the route model replaces the client model');
     assert.equal(oai.hits[0]?.headers.authorization, 'Bearer sk-upstream-secret');
@@ -180,6 +182,7 @@ describe('router end to end (openai SDK)', () => {
 
   test('400 from the upstream: the same 400 to the client, one upstream hit, no failover', async () => {
     reset();
+    let requestId: string | null | undefined;
     oai.script(openAIError(400, "Invalid value for 'temperature'", 'invalid_value'));
     await assert.rejects(
       sdk(wp, 'support').chat.completions.create({ model: 'x', messages: [{ role: 'user', content: 'hi' }] }),
@@ -187,6 +190,7 @@ describe('router end to end (openai SDK)', () => {
         assert.equal(err.status, 400);
         assert.equal(err.message.includes("Invalid value for 'temperature'"), true);
         assert.equal(err.code, 'invalid_value');
+        requestId = err.requestID;
         return true;
       },
     );
@@ -195,6 +199,32 @@ describe('router end to end (openai SDK)', () => {
     const [record] = await wp.waitForRecords(1);
     assert.equal(record?.error_class, 'bad_request');
     assert.equal(record?.status, 400);
+    assert.equal(record?.request_id, requestId, "the SDK's error carries the id of the exchange record");
+  });
+
+  test('requests refused before routing carry a request id too: a schema error, an unknown workload, an unknown path', async () => {
+    reset();
+    const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+    const refused = [
+      sdk(wp, 'support').chat.completions.create({ model: 'x', messages: 'hi' } as never),
+      sdk(wp, 'nope').chat.completions.create({ model: 'x', messages: [{ role: 'user', content: 'hi' }] }),
+    ];
+    const ids: string[] = [];
+    for (const call of refused) {
+      await assert.rejects(call, (err: InstanceType<typeof OpenAI.APIError>) => {
+        assert.ok(err instanceof OpenAI.APIError, String(err));
+        assert.match(err.requestID ?? '', uuid);
+        assert.equal(err.headers?.get('x-warmpath-request-id'), err.requestID);
+        ids.push(err.requestID ?? '');
+        return true;
+      });
+    }
+    const unknown = await fetch(`${wp.routerUrl}/v1/nothing-here`);
+    assert.equal(unknown.status, 404);
+    assert.match(unknown.headers.get('x-request-id') ?? '', uuid);
+    ids.push(unknown.headers.get('x-request-id') ?? '');
+    assert.equal(new Set(ids).size, ids.length, 'each request its own id');
+    assert.equal(oai.hits.length, 0);
   });
 
   test('context length error is deterministic: returned as is, never failed over', async () => {
