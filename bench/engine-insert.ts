@@ -8,7 +8,7 @@
 // thread and V8's, from its first insert to 3 s after its last (the merges those inserts
 // cause included), divided by the rows inserted. Variants run in alternating order round by
 // round; the rows are built before each window, and the time to encode them (RowBinaryBatch,
-// or serializeRow and BatchEncoder) is reported beside it: that part is the router's main
+// or legacyJsonRow and BatchEncoder) is reported beside it: that part is the router's main
 // thread.
 //
 //   npm run build && node dist/bench/engine-insert.js [--rounds 2] [--batches 20] [--rows 15000] [--only a,b]
@@ -20,7 +20,7 @@ import { parseArgs } from 'node:util';
 import { BatchEncoder } from '../collector/batch-encoder.ts';
 import { clickHouseInsert } from '../collector/insert.ts';
 import { RowBinaryBatch } from '../collector/row-binary.ts';
-import { serializeRow, toExchangeRow, type ExchangeRow } from '../collector/row.ts';
+import { legacyJsonRow, toExchangeRow, type ExchangeRow } from '../collector/row.ts';
 import { syntheticRecord } from '../collector/synthetic.ts';
 import type { InsertBatch } from '../collector/writer-types.ts';
 import { openClickHouse } from '../core/clickhouse.ts';
@@ -124,7 +124,7 @@ async function main(): Promise<void> {
     const rowBinary = new RowBinaryBatch();
     const jsonLines = new BatchEncoder();
     const encode = (variant: Variant, batchRows: readonly ExchangeRow[]): Buffer => {
-      if (variant.jsonLines === true) return jsonLines.encode(batchRows.map(serializeRow));
+      if (variant.jsonLines === true) return jsonLines.encode(batchRows.map(legacyJsonRow));
       rowBinary.reset();
       for (const row of batchRows) rowBinary.append(row);
       return rowBinary.bytes();

@@ -339,7 +339,8 @@ export class BatchWriter {
 /** A refused batch in two, or undefined when its bytes do not hold the rows it claims (kept aside whole). */
 function halve(payload: Buffer, rows: number, format: BatchFormat): ReturnType<typeof splitRows> | undefined {
   try {
-    return format === 'RowBinary' ? splitRowBinary(payload, rows) : splitRows(payload, rows);
+    if (format === 'JSONCompactEachRow') return splitRows(payload, rows);
+    return splitRowBinary(payload, rows, format === 'RowBinary' ? 'current' : 'legacy');
   } catch {
     return undefined;
   }

@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import type { ContentMode, ExchangeRecord } from '../schemas/index.ts';
 import { canonicalJson, storedContent } from './content.ts';
 import { clickHouseTime } from '../core/clickhouse-time.ts';
-import { exchangeColumns, serializeRow, toExchangeRow } from './row.ts';
+import { exchangeColumns, legacyExchangeColumns, legacyJsonRow, toExchangeRow } from './row.ts';
 import { syntheticRecord } from './synthetic.ts';
 
 const sha = (text: string) => createHash('sha256').update(text).digest('hex');
@@ -82,8 +82,11 @@ test('a record becomes one row: every column, in table order', () => {
   assert.equal(row.fallback, true);
   assert.equal(row.retention_days, 7);
   assert.equal(row.content_mode, 'none');
-  const line = JSON.parse(serializeRow(row)) as unknown[];
-  assert.deepEqual(line, exchangeColumns.map((c) => row[c]));
+  assert.equal(row.api, 'chat_completions');
+  assert.equal(toExchangeRow({ ...record, api: undefined } as unknown as ExchangeRecord, { content: 'none', retention_days: 7 }).api, '', 'a gateway that does not say');
+  const line = JSON.parse(legacyJsonRow(row)) as unknown[];
+  assert.deepEqual(line, legacyExchangeColumns.map((c) => row[c]), 'the layout of spool segments from before RowBinary');
+  assert.deepEqual(exchangeColumns.filter((c) => !legacyExchangeColumns.includes(c)), ['api']);
 });
 
 test('canonical JSON sorts keys at every level, as the default sort order does, for small and large objects', () => {

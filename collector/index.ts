@@ -12,7 +12,7 @@ export type { CollectorGauges, CollectorMetrics, RecordSource } from './metrics.
 export { luhnValid, redactDeep, redactText } from './redact.ts';
 export { createRemoteSink } from './remote-sink.ts';
 export type { RemoteSink, RemoteSinkOptions } from './remote-sink.ts';
-export { exchangeColumns, serializeRow, toExchangeRow } from './row.ts';
+export { exchangeColumns, legacyJsonRow, toExchangeRow } from './row.ts';
 export type { ExchangeRow } from './row.ts';
 export { createCollectorSink } from './sink.ts';
 export type { CollectorSink, CollectorSinkOptions } from './sink.ts';

@@ -13,7 +13,7 @@ import { bytesInsert, isEmbeddedClient, openClickHouse } from '../core/clickhous
 import { configDefaults } from '../core/config.ts';
 import { checkExchangeTable, clickHouseInsert, isRetryableInsertError } from './insert.ts';
 import { RowBinaryBatch } from './row-binary.ts';
-import { exchangeColumns, serializeRow, toExchangeRow } from './row.ts';
+import { exchangeColumns, legacyExchangeColumns, legacyJsonRow, toExchangeRow } from './row.ts';
 import { syntheticRecord } from './synthetic.ts';
 import { rows, tempDir, testDatabase } from '../test/helpers/clickhouse.ts';
 
@@ -38,7 +38,7 @@ test('HTTP insert: RowBinary body sent as encoded, columns named, UTC and optimi
     const insert = clickHouseInsert(store.client, `${store.database}.exchanges`, tempDir('unused'));
     const payload = rowBinary(1, 2);
     await insert(payload, 2, 'RowBinary');
-    const lines = [1, 2].map((i) => serializeRow(toExchangeRow(syntheticRecord(i), { content: 'none', retention_days: 30 })));
+    const lines = [1, 2].map((i) => legacyJsonRow(toExchangeRow(syntheticRecord(i), { content: 'none', retention_days: 30 })));
     await insert(Buffer.from(lines.join('\n')), 2, 'JSONCompactEachRow');
     assert.equal(seen.length, 2);
     const url = new URL(seen[0]?.url ?? '', 'http://x');
@@ -48,7 +48,7 @@ test('HTTP insert: RowBinary body sent as encoded, columns named, UTC and optimi
     assert.deepEqual(seen[0]?.body, payload, 'the batch is the request body as it is');
     assert.equal(seen[0]?.auth, `Basic ${Buffer.from('writer:secret').toString('base64')}`);
     const legacy = new URL(seen[1]?.url ?? '', 'http://x');
-    assert.equal(legacy.searchParams.get('query'), `INSERT INTO analytics.exchanges (${exchangeColumns.join(', ')}) FORMAT JSONCompactEachRow`, 'an old spool segment goes in as JSON lines');
+    assert.equal(legacy.searchParams.get('query'), `INSERT INTO analytics.exchanges (${legacyExchangeColumns.join(', ')}) FORMAT JSONCompactEachRow`, 'an old spool segment goes in as JSON lines, in its own columns');
     assert.equal(seen[1]?.body.toString(), lines.join('\n'));
   } finally {
     await store.close();
@@ -109,7 +109,7 @@ test('embedded insert: both formats go in and every row reads back as written', 
   const batch = new RowBinaryBatch();
   for (const row of exchangeRows.slice(0, 2)) batch.append(row);
   await insert(batch.bytes(), 2, 'RowBinary');
-  await insert(Buffer.from(exchangeRows.slice(2).map(serializeRow).join('\n')), 2, 'JSONCompactEachRow');
+  await insert(Buffer.from(exchangeRows.slice(2).map(legacyJsonRow).join('\n')), 2, 'JSONCompactEachRow');
   const read = await rows<{ record_id: string; response_json: string }>(store, `SELECT record_id, response_json FROM ${store.database}.exchanges ORDER BY record_id`);
   assert.deepEqual(read.map((r) => (JSON.parse(r.response_json) as { content: string }).content), answers);
   assert.deepEqual(readdirSync(fileDir), [], 'no batch file left');
@@ -121,7 +121,7 @@ test('embedded insert: a batch the engine cannot read fails with an error that i
   const insert = clickHouseInsert(store.client, `${store.database}.exchanges`, fileDir);
   const payload = rowBinary(1, 2);
   await assert.rejects(insert(payload.subarray(0, payload.length - 3), 2, 'RowBinary'), (err: unknown) => !isRetryableInsertError(err), 'RowBinary cut short');
-  const good = serializeRow(toExchangeRow(syntheticRecord(1), { content: 'none', retention_days: 30 }));
+  const good = legacyJsonRow(toExchangeRow(syntheticRecord(1), { content: 'none', retention_days: 30 }));
   const bad = good.replace(/,200,/, ',"two hundred",');
   assert.notEqual(bad, good);
   await assert.rejects(insert(Buffer.from(`${good}\n${bad}`), 2, 'JSONCompactEachRow'), (err: unknown) => !isRetryableInsertError(err), 'JSON that does not parse');
@@ -133,11 +133,11 @@ test('embedded insert: a batch the engine cannot read fails with an error that i
 test('embedded insert: its settings go with each insert, not onto the session', async () => {
   const store = await testDatabase('wp_raw_insert_settings');
   const table = `${store.database}.exchanges`;
-  const line = serializeRow(toExchangeRow(syntheticRecord(1), { content: 'none', retention_days: 30 }));
+  const line = legacyJsonRow(toExchangeRow(syntheticRecord(1), { content: 'none', retention_days: 30 }));
   const fileDir = tempDir('insert-settings');
   // The engine reads the settings: one it does not know refuses the insert, in both formats.
   const settings = { warmpath_no_such_setting: 1 };
-  const unknownJson = bytesInsert(store.client, table, { format: 'JSONCompactEachRow', columns: exchangeColumns, settings });
+  const unknownJson = bytesInsert(store.client, table, { format: 'JSONCompactEachRow', columns: legacyExchangeColumns, settings });
   await assert.rejects(unknownJson(Buffer.from(line)), /warmpath_no_such_setting/);
   const unknownBinary = bytesInsert(store.client, table, { format: 'RowBinary', columns: exchangeColumns, structure: 'x String', fileDir, settings });
   await assert.rejects(unknownBinary(rowBinary(1)), /warmpath_no_such_setting/);

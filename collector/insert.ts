@@ -3,7 +3,8 @@
 // (core/clickhouse.ts bytesInsert): on a server, `INSERT … FORMAT RowBinary` with the
 // bytes as the body; on the embedded engine, whose raw insert takes text formats only,
 // `INSERT … SELECT FROM file()` of the bytes written to a file in the spool folder.
-// Segments spooled by versions before RowBinary are JSONCompactEachRow lines, inserted as such.
+// Segments spooled by earlier versions go in in their own layout (legacyExchangeColumns):
+// RowBinary rows from before the `api` column, JSONCompactEachRow lines from before RowBinary.
 //
 // optimize_on_insert = 0: the ReplacingMergeTree need not collapse each inserted block on
 // the way in (a batch never holds one record twice; merges and FINAL collapse replays).
@@ -11,11 +12,11 @@
 // other inserts on the same session keep the default.
 
 import type { ClickHouseClient } from '@clickhouse/client';
-import { bytesInsert } from '../core/clickhouse.ts';
+import { bytesInsert, type BytesInsert } from '../core/clickhouse.ts';
 import { WarmpathError } from '../core/errors.ts';
-import { exchangeColumnTypes, exchangeStructure } from './row-binary.ts';
-import { exchangeColumns } from './row.ts';
-import type { InsertBatch } from './writer-types.ts';
+import { exchangeColumnTypes, structureOf } from './row-binary.ts';
+import { exchangeColumns, legacyExchangeColumns } from './row.ts';
+import type { BatchFormat, InsertBatch } from './writer-types.ts';
 
 /** ClickHouse error codes that mean the data itself is wrong: retrying cannot help. */
 const invalidDataCodes = new Set([
@@ -58,9 +59,12 @@ const insertSettings = { optimize_on_insert: 0 };
  */
 export function clickHouseInsert(client: ClickHouseClient, table: string, fileDir: string, extraSettings: Readonly<Record<string, number>> = {}): InsertBatch {
   const settings = { ...insertSettings, ...extraSettings };
-  const rowBinary = bytesInsert(client, table, { format: 'RowBinary', columns: exchangeColumns, structure: exchangeStructure, fileDir, settings });
-  const jsonLines = bytesInsert(client, table, { format: 'JSONCompactEachRow', columns: exchangeColumns, settings });
-  return (payload, _rows, format) => (format === 'RowBinary' ? rowBinary(payload) : jsonLines(payload));
+  const inserts: Readonly<Record<BatchFormat, BytesInsert>> = {
+    RowBinary: bytesInsert(client, table, { format: 'RowBinary', columns: exchangeColumns, structure: structureOf(exchangeColumns), fileDir, settings }),
+    LegacyRowBinary: bytesInsert(client, table, { format: 'RowBinary', columns: legacyExchangeColumns, structure: structureOf(legacyExchangeColumns), fileDir, settings }),
+    JSONCompactEachRow: bytesInsert(client, table, { format: 'JSONCompactEachRow', columns: legacyExchangeColumns, settings }),
+  };
+  return (payload, _rows, format) => inserts[format](payload);
 }
 
 /**

@@ -3,11 +3,11 @@ import { readdirSync } from 'node:fs';
 import { test } from 'node:test';
 import { bytesInsert } from '../core/clickhouse.ts';
 import type { ExchangeRecord } from '../schemas/index.ts';
-import { rows, tempDir, testDatabase } from '../test/helpers/clickhouse.ts';
+import { legacyRowBinary, rows, tempDir, testDatabase } from '../test/helpers/clickhouse.ts';
 import { BatchEncoder } from './batch-encoder.ts';
 import { clickHouseInsert } from './insert.ts';
 import { RowBinaryBatch, splitRowBinary } from './row-binary.ts';
-import { exchangeColumns, serializeRow, toExchangeRow, type ExchangeRow } from './row.ts';
+import { exchangeColumns, legacyExchangeColumns, legacyJsonRow, toExchangeRow, type ExchangeRow } from './row.ts';
 import { syntheticRecord } from './synthetic.ts';
 
 const storage = { content: 'full', retention_days: 30 } as const;
@@ -36,9 +36,9 @@ const edgeRecords: { name: string; record: ExchangeRecord }[] = [
   { name: 'the largest counts', record: { ...syntheticRecord(9), status: 65_535, usage: { input_tokens: 4_294_967_295, output_tokens: 0 } } },
 ];
 
-/** count and an order-independent hash of every column, as the engine reads them. */
-async function digest(store: Awaited<ReturnType<typeof testDatabase>>, table: string): Promise<{ n: string; h: string }> {
-  const [d] = await rows<{ n: string; h: string }>(store, `SELECT toString(count()) AS n, toString(groupBitXor(cityHash64(${exchangeColumns.join(', ')}))) AS h FROM ${store.database}.${table}`);
+/** count and an order-independent hash of `columns` (all by default), as the engine reads them. */
+async function digest(store: Awaited<ReturnType<typeof testDatabase>>, table: string, columns = exchangeColumns): Promise<{ n: string; h: string }> {
+  const [d] = await rows<{ n: string; h: string }>(store, `SELECT toString(count()) AS n, toString(groupBitXor(cityHash64(${columns.join(', ')}))) AS h FROM ${store.database}.${table}`);
   return d as { n: string; h: string };
 }
 
@@ -51,8 +51,13 @@ test('RowBinary rows read back exactly as the same rows inserted as JSON', async
   assert.equal(batch.rows, exchangeRows.length);
   const fileDir = tempDir('rowbinary');
   await clickHouseInsert(store.client, `${store.database}.exchanges`, fileDir)(batch.bytes(), batch.rows, 'RowBinary');
-  await bytesInsert(store.client, `${store.database}.exchanges_json`, { format: 'JSONCompactEachRow', columns: exchangeColumns })(new BatchEncoder().encode(exchangeRows.map(serializeRow)));
+  await bytesInsert(store.client, `${store.database}.exchanges_json`, { format: 'JSONEachRow' })(new BatchEncoder().encode(exchangeRows.map((row) => JSON.stringify(row))));
   assert.deepEqual(await digest(store, 'exchanges'), await digest(store, 'exchanges_json'));
+  assert.deepEqual(
+    await rows(store, `SELECT api, toString(count()) AS n FROM ${store.database}.exchanges GROUP BY api ORDER BY api`),
+    ['chat_completions', 'messages'].map((api) => ({ api, n: String(exchangeRows.filter((row) => row.api === api).length) })),
+    'the api column read back from its place in the row',
+  );
   assert.equal((await digest(store, 'exchanges')).n, String(exchangeRows.length));
   assert.deepEqual(readdirSync(fileDir), [], 'the batch file is removed once inserted');
 
@@ -65,6 +70,31 @@ test('RowBinary rows read back exactly as the same rows inserted as JSON', async
     );
     const want = toExchangeRow(c.record, storage);
     assert.deepEqual(back, { response_json: want.response_json, ts: want.ts, ttft_ms: want.ttft_ms, attempt_latency_ms: want.attempt_latency_ms }, c.name);
+  }
+});
+
+test('spool segments from versions before the api column go in in their own layout, with api empty', async () => {
+  const store = await testDatabase('wp_rowbinary_legacy');
+  for (const table of ['legacy_binary', 'legacy_halves', 'legacy_json']) await store.client.command({ query: `CREATE TABLE ${store.database}.${table} AS ${store.database}.exchanges` });
+  const exchangeRows = [...edgeRecords.map((c) => c.record), ...Array.from({ length: 200 }, (_, i) => syntheticRecord(100 + i))].map((r) => toExchangeRow(r, storage));
+  const current = new RowBinaryBatch();
+  for (const row of exchangeRows) current.append(row);
+  const insertInto = (table: string) => clickHouseInsert(store.client, `${store.database}.${table}`, tempDir('legacy'));
+  await insertInto('exchanges')(current.bytes(), current.rows, 'RowBinary');
+
+  const legacy = await legacyRowBinary(store, exchangeRows);
+  assert.notEqual(legacy.length, current.bytes().length, 'a layout of its own');
+  await insertInto('legacy_binary')(legacy, exchangeRows.length, 'LegacyRowBinary');
+  const [first, firstRows, rest, restRows] = splitRowBinary(legacy, exchangeRows.length, 'legacy');
+  await insertInto('legacy_halves')(first, firstRows, 'LegacyRowBinary');
+  await insertInto('legacy_halves')(rest, restRows, 'LegacyRowBinary');
+  await insertInto('legacy_json')(new BatchEncoder().encode(exchangeRows.map(legacyJsonRow)), exchangeRows.length, 'JSONCompactEachRow');
+
+  const want = await digest(store, 'exchanges', legacyExchangeColumns);
+  assert.equal(want.n, String(exchangeRows.length));
+  for (const table of ['legacy_binary', 'legacy_halves', 'legacy_json']) {
+    assert.deepEqual(await digest(store, table, legacyExchangeColumns), want, `${table}: every column but api as the rows had it`);
+    assert.deepEqual(await rows(store, `SELECT DISTINCT api FROM ${store.database}.${table}`), [{ api: '' }], `${table}: api empty`);
   }
 });
 

@@ -12,7 +12,7 @@
 // when there is one. Array: LEB128 count, then the values.
 
 import { parseClickHouseTime } from '../core/clickhouse-time.ts';
-import { exchangeColumns, type ExchangeRow } from './row.ts';
+import { exchangeColumns, legacyExchangeColumns, type ExchangeRow } from './row.ts';
 
 /** Each column's type as system.columns names it, in exchangeColumns order. */
 export const exchangeColumnTypes: Readonly<Record<keyof ExchangeRow, string>> = {
@@ -29,6 +29,7 @@ export const exchangeColumnTypes: Readonly<Record<keyof ExchangeRow, string>> = 
   provider: 'LowCardinality(String)',
   model: 'LowCardinality(String)',
   request_model: 'LowCardinality(String)',
+  api: 'LowCardinality(String)',
   stream: 'Bool',
   status: 'UInt16',
   outcome: 'LowCardinality(String)',
@@ -53,7 +54,9 @@ export const exchangeColumnTypes: Readonly<Record<keyof ExchangeRow, string>> = 
 };
 
 /** `name Type, …` in column order: the structure argument of file(…, RowBinary, …). */
-export const exchangeStructure = exchangeColumns.map((name) => `${name} ${exchangeColumnTypes[name]}`).join(', ');
+export function structureOf(columns: readonly (keyof ExchangeRow)[]): string {
+  return columns.map((name) => `${name} ${exchangeColumnTypes[name]}`).join(', ');
+}
 
 /** Sizes are rounded up to this, so a batch a little larger than the last does not reallocate. */
 const step = 1 << 20;
@@ -120,6 +123,7 @@ export class RowBinaryBatch {
     this.#string(r.provider);
     this.#string(r.model);
     this.#string(r.request_model);
+    this.#string(r.api);
     this.#byte(r.stream ? 1 : 0);
     this.#uint16(r.status, 'status');
     this.#string(r.outcome);
@@ -288,17 +292,20 @@ function skipperOf(type: string): Skip {
   return (_payload, at) => at + size;
 }
 
-const columnSkippers = exchangeColumns.map((name) => skipperOf(exchangeColumnTypes[name]));
+const skippersOf = (columns: readonly (keyof ExchangeRow)[]): Skip[] => columns.map((name) => skipperOf(exchangeColumnTypes[name]));
+const currentSkippers = skippersOf(exchangeColumns);
+const legacySkippers = skippersOf(legacyExchangeColumns);
 
 /**
  * A payload of `rows` RowBinary exchange rows cut after its first half of rows, as views of
  * the same bytes: for the rare path that halves a refused batch. Throws when the bytes end
  * before the rows do.
  */
-export function splitRowBinary(payload: Buffer, rows: number): [first: Buffer, firstRows: number, rest: Buffer, restRows: number] {
+export function splitRowBinary(payload: Buffer, rows: number, layout: 'current' | 'legacy' = 'current'): [first: Buffer, firstRows: number, rest: Buffer, restRows: number] {
   const firstRows = Math.ceil(rows / 2);
+  const skippers = layout === 'current' ? currentSkippers : legacySkippers;
   let at = 0;
-  for (let n = 0; n < firstRows; n += 1) for (const skip of columnSkippers) at = skip(payload, at);
+  for (let n = 0; n < firstRows; n += 1) for (const skip of skippers) at = skip(payload, at);
   if (at > payload.length) throw new RangeError(`RowBinary payload of ${payload.length} bytes ends before row ${firstRows}`);
   return [payload.subarray(0, at), firstRows, payload.subarray(at), rows - firstRows];
 }

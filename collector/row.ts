@@ -20,6 +20,7 @@ export interface ExchangeRow {
   readonly provider: string;
   readonly model: string;
   readonly request_model: string;
+  readonly api: string;
   readonly stream: boolean;
   readonly status: number;
   readonly outcome: string;
@@ -46,11 +47,17 @@ export interface ExchangeRow {
 /** Columns in table order, for `INSERT INTO exchanges (…)` and for readers. */
 export const exchangeColumns: readonly (keyof ExchangeRow)[] = [
   'record_id', 'kind', 'pair_id', 'request_id', 'ts', 'tenant', 'workload', 'feature', 'session',
-  'route', 'provider', 'model', 'request_model', 'stream', 'status', 'outcome', 'error_class',
+  'route', 'provider', 'model', 'request_model', 'api', 'stream', 'status', 'outcome', 'error_class',
   'fallback', 'attempt_routes', 'attempt_statuses', 'attempt_error_classes', 'attempt_latency_ms',
   'latency_ms', 'ttft_ms', 'input_tokens', 'output_tokens', 'cost_usd', 'finish_reason',
   'content_mode', 'request_json', 'response_json', 'request_sha256', 'response_sha256', 'retention_days',
 ];
+
+/**
+ * The columns of the rows versions before `api` (migration 016) wrote: the layout of the
+ * spool segments they left, which are replayed as they are (their rows get api '').
+ */
+export const legacyExchangeColumns: readonly (keyof ExchangeRow)[] = exchangeColumns.filter((column) => column !== 'api');
 
 
 export function toExchangeRow(record: ExchangeRecord, storage: WorkloadStorage): ExchangeRow {
@@ -70,6 +77,7 @@ export function toExchangeRow(record: ExchangeRecord, storage: WorkloadStorage):
     provider: record.provider ?? '',
     model: record.model ?? '',
     request_model: record.request_model ?? '',
+    api: record.api ?? '',
     stream: record.stream ?? false,
     status: record.status,
     outcome: record.outcome,
@@ -95,15 +103,9 @@ export function toExchangeRow(record: ExchangeRecord, storage: WorkloadStorage):
 }
 
 /**
- * One JSONCompactEachRow line (values in exchangeColumns order, no newline). Compact rows
- * are ~35% smaller than JSONEachRow objects and insert ~25% faster into the engine.
+ * One JSONCompactEachRow line in legacyExchangeColumns order, no newline: the rows spool
+ * segments hold from the versions before RowBinary (the collector now writes RowBinary).
  */
-export function serializeRow(r: ExchangeRow): string {
-  return JSON.stringify([
-    r.record_id, r.kind, r.pair_id, r.request_id, r.ts, r.tenant, r.workload, r.feature, r.session,
-    r.route, r.provider, r.model, r.request_model, r.stream, r.status, r.outcome, r.error_class,
-    r.fallback, r.attempt_routes, r.attempt_statuses, r.attempt_error_classes, r.attempt_latency_ms,
-    r.latency_ms, r.ttft_ms, r.input_tokens, r.output_tokens, r.cost_usd, r.finish_reason,
-    r.content_mode, r.request_json, r.response_json, r.request_sha256, r.response_sha256, r.retention_days,
-  ]);
+export function legacyJsonRow(r: ExchangeRow): string {
+  return JSON.stringify(legacyExchangeColumns.map((column) => r[column]));
 }

@@ -1,6 +1,7 @@
 // The on-disk spool: batches ClickHouse did not take, kept in order until it does.
-// One file per batch, `<seq>-<rows>.rowbinary` (`.ndjson` for the JSON rows of versions
-// before RowBinary, still replayed), written to a temporary name and renamed, so a crash
+// One file per batch, `<seq>-<rows>.rowbinary2` (`.rowbinary` for the rows of versions
+// before the `api` column, `.ndjson` for the JSON rows of versions before RowBinary: both
+// still replayed, in their own layout), written to a temporary name and renamed, so a crash
 // mid-write leaves no half segment. The spool is bounded (storage.spool_max_mb,
 // rejected batches included); a batch that does not fit is refused and the caller counts
 // it dropped. One process per spool_dir.
@@ -16,11 +17,12 @@ export interface SpoolSegment {
   readonly format: BatchFormat;
 }
 
-const segmentName = /^(\d{16})-(\d+)\.(rowbinary|ndjson)$/;
-const extensions: Readonly<Record<BatchFormat, string>> = { RowBinary: 'rowbinary', JSONCompactEachRow: 'ndjson' };
+const segmentName = /^(\d{16})-(\d+)\.(rowbinary2|rowbinary|ndjson)$/;
+const extensions: Readonly<Record<BatchFormat, string>> = { RowBinary: 'rowbinary2', LegacyRowBinary: 'rowbinary', JSONCompactEachRow: 'ndjson' };
+const formats: ReadonlyMap<string, BatchFormat> = new Map(Object.entries(extensions).map(([format, extension]) => [extension, format as BatchFormat]));
 
 function formatOf(extension: string): BatchFormat {
-  return extension === 'ndjson' ? 'JSONCompactEachRow' : 'RowBinary';
+  return formats.get(extension) as BatchFormat;
 }
 
 export class Spool {

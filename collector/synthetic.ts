@@ -36,6 +36,7 @@ export function syntheticRecord(i: number, options: SyntheticOptions = {}): Exch
     provider: route === 'gpt-sim' ? 'sim-east' : 'sim-west',
     model: route === 'gpt-sim' ? 'gpt-4o-sim' : 'claude-sonnet-sim',
     request_model: 'support',
+    api: i % 5 === 0 ? 'messages' : 'chat_completions',
     stream: i % 4 === 0,
     status: 200,
     outcome: 'ok',

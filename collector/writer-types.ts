@@ -5,10 +5,12 @@ import type { CollectorMetrics } from './metrics.ts';
 import type { Spool } from './spool.ts';
 
 /**
- * How a batch's rows are encoded: RowBinary (row-binary.ts) for every batch the writer
- * builds; JSONCompactEachRow lines only in spool segments an earlier version left.
+ * How a batch's rows are encoded: RowBinary (row-binary.ts) in exchangeColumns order for
+ * every batch the writer builds. The other two only in spool segments earlier versions
+ * left, in legacyExchangeColumns order: RowBinary from before the `api` column, and
+ * JSONCompactEachRow lines from before RowBinary.
  */
-export type BatchFormat = 'RowBinary' | 'JSONCompactEachRow';
+export type BatchFormat = 'RowBinary' | 'LegacyRowBinary' | 'JSONCompactEachRow';
 
 /**
  * Inserts one batch of encoded rows. The payload may be a view of a Buffer the writer

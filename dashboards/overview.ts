@@ -32,6 +32,11 @@ export function overviewDashboard(constants: SqlConstants, limits: AlertLimits):
     .overrideByRegexp('^(window_pass_rate|window_lower_bound|min_pass_rate)$', [{ id: 'unit', value: 'percentunit' }, { id: 'decimals', value: 1 }])
     .overrideByName('newest_sample_age_s', [{ id: 'unit', value: 's' }]);
 
+  const requests = timeSeries(spec('requestsByApi', 'Requests by client API and outcome',
+    'Primary requests per interval, by workload, the API the client called (chat_completions and responses: OpenAI\'s; messages: ' +
+    'Anthropic\'s) and outcome, whichever provider served them. Every API is routed, mirrored and scored alike; the split shows which ' +
+    'clients a route change reaches. "api not recorded": rows stored before warmpath recorded it, or ingested from a gateway that does not say.', 24, 7), ids, 'short', 'stacked-bars');
+
   const passRate = timeSeries(spec('parityPassRate', 'Parity pass rate and lower bound per route',
     'Share of scored shadow pairs that passed every check, per interval, and the Wilson lower bound of that share; min_pass_rate is the ' +
     'workload\'s threshold. The evaluator decides on the whole parity window, so one bad interval is not yet a lost route.', 12, 8), ids, 'percentunit')
@@ -120,6 +125,7 @@ export function overviewDashboard(constants: SqlConstants, limits: AlertLimits):
     .withVariable(routeVariable(constants, true))
     .link(link('Route detail', dashboardUrl(dashboardUids.routeDetail, 'warmpath-route-detail', '')).includeVars(false))
     .withRow(row('Eligibility', ids)).withPanel(matrix)
+    .withRow(row('Traffic', ids)).withPanel(requests)
     .withRow(row('Parity', ids)).withPanel(passRate).withPanel(similarity).withPanel(failures)
     .withRow(row('Shadow traffic and spend', ids)).withPanel(shadowCalls).withPanel(sampleRate).withPanel(spend)
     .withRow(row('Latency', ids)).withPanel(latency).withPanel(ttft)

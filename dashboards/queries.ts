@@ -160,6 +160,13 @@ WHERE kind = 'shadow' AND $__timeFilter_ms(ts) AND ${panelScope}
 GROUP BY time, failure
 ORDER BY time`,
 
+  requestsByApi: `
+SELECT $__timeInterval(ts) AS time, concat(workload, ': ', if(api = '', 'api not recorded', api), ' (', outcome, ')') AS requests, count() AS n
+FROM {{database}}.exchanges FINAL
+WHERE kind = 'primary' AND $__timeFilter_ms(ts) AND ${panelScope}
+GROUP BY time, requests
+ORDER BY time`,
+
   shadowCalls: `
 SELECT $__timeInterval(ts) AS time, concat(kind, ' → ', route, ': ', outcome) AS calls, count() AS n
 FROM {{database}}.exchanges FINAL

@@ -341,6 +341,7 @@ function finish(
     route: route.config.name,
     provider: route.config.provider,
     model: route.config.model,
+    api: s.wire.api,
     price: route.config.price,
     request: s.body,
     stream: s.body.stream === true,

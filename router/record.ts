@@ -6,6 +6,7 @@ import type {
   ChatCompletionChunk,
   ChatRequest,
   ErrorClass,
+  ExchangeApi,
   ExchangeAttempt,
   ExchangeKind,
   ExchangeOutcome,
@@ -96,6 +97,7 @@ export interface RecordFields {
   readonly route: string;
   readonly provider: string;
   readonly model: string;
+  readonly api: ExchangeApi;
   readonly price: Price;
   readonly request: ChatRequest;
   readonly stream: boolean;
@@ -126,6 +128,7 @@ export function buildRecord(f: RecordFields): ExchangeRecord {
     provider: f.provider,
     model: f.answer?.model || f.model,
     request_model: f.request.model,
+    api: f.api,
     stream: f.stream,
     status: f.status,
     outcome: f.outcome,

@@ -43,7 +43,7 @@ export interface ShadowDeps {
 }
 
 /** What a shadow record takes from its primary: held for the whole call, so only this. */
-type PrimaryRef = Pick<ExchangeRecord, 'record_id' | 'request_id' | 'tenant' | 'workload' | 'feature' | 'session'>;
+type PrimaryRef = Pick<ExchangeRecord, 'record_id' | 'request_id' | 'api' | 'tenant' | 'workload' | 'feature' | 'session'>;
 
 interface Target {
   readonly route: RouteRuntime;
@@ -155,6 +155,7 @@ export function createShadowMirror(deps: ShadowDeps): ShadowMirror {
       route: target.route.config.name,
       provider: target.route.config.provider,
       model: target.route.config.model,
+      api: primary.api,
       price: target.route.config.price,
       request,
       stream,
@@ -186,6 +187,7 @@ export function createShadowMirror(deps: ShadowDeps): ShadowMirror {
       const ref: PrimaryRef = {
         record_id: primary.record_id,
         request_id: primary.request_id,
+        api: primary.api,
         tenant: primary.tenant,
         workload: primary.workload,
         feature: primary.feature,

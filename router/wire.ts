@@ -5,7 +5,7 @@
 
 import type { ErrorCode } from '../core/errors.ts';
 import type { ErrorRenderer } from '../core/http-errors.ts';
-import type { ChatCompletion, ChatRequest, OpenAIErrorBody, ResponsesRequest } from '../schemas/index.ts';
+import type { ChatCompletion, ChatRequest, ExchangeApi, OpenAIErrorBody, ResponsesRequest } from '../schemas/index.ts';
 import type { StreamEvent } from '../providers/index.ts';
 import { messageId, messagesAnswerOf, messagesErrorOf } from './messages-answer.ts';
 import { MessagesStreamWriter } from './messages-stream.ts';
@@ -27,6 +27,8 @@ export interface Wire {
   /** The body of an error answer. */
   failure(status: number, body: OpenAIErrorBody, requestId: string): string;
   stream(request: ChatRequest, requestId: string): StreamFramer;
+  /** Which API this is, as exchange records name it. */
+  readonly api: ExchangeApi;
 }
 
 export const openAIWire: Wire = {
@@ -41,6 +43,7 @@ export const openAIWire: Wire = {
       broke: (message, code) => `data: ${JSON.stringify({ error: { message, type: 'upstream_error', param: null, code } })}\n\n`,
     };
   },
+  api: 'chat_completions',
 };
 
 /** Error bodies in Anthropic's shape, for the routes that speak its API. */
@@ -57,6 +60,7 @@ export const messagesWire: Wire = {
       broke: (message, code, status) => writer.error(status, message, code),
     };
   },
+  api: 'messages',
 };
 
 /**
@@ -76,5 +80,6 @@ export function responsesWire(request: ResponsesRequest, createdAt: number): Wir
         broke: (message, code) => writer.error(message, code),
       };
     },
-    };
+    api: 'responses',
+  };
 }

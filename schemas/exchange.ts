@@ -5,6 +5,11 @@
 import type { ChatMessage, FunctionTool, ResponseFormat, ToolCall, ToolChoice } from './chat.ts';
 
 export type ExchangeKind = 'primary' | 'shadow' | 'twin';
+/**
+ * The API the client called, whichever provider served it: OpenAI's chat completions or
+ * Responses, or Anthropic's messages. Shadows and twins carry their primary's.
+ */
+export type ExchangeApi = 'chat_completions' | 'responses' | 'messages';
 export type ExchangeOutcome = 'ok' | 'error' | 'truncated';
 
 /**
@@ -77,6 +82,8 @@ export interface ExchangeRecord {
   readonly provider: string;
   readonly model: string;
   readonly request_model: string;
+  /** Optional in ingested records (stored as '' when a gateway does not say). */
+  readonly api: ExchangeApi;
   readonly stream: boolean;
   /** HTTP status warmpath returned (primary) or the call ended with (shadow, twin). */
   readonly status: number;

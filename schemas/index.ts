@@ -47,6 +47,7 @@ export type {
 export type {
   ErrorClass,
   ExchangeAttempt,
+  ExchangeApi,
   ExchangeKind,
   ExchangeOutcome,
   ExchangeRecord,

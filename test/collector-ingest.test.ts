@@ -20,6 +20,7 @@ describe('parseExchangeLines', () => {
     { name: 'unknown kind', line: { ...good(2), kind: 'mirror' }, reason: /^\/kind must be one of: "primary", "shadow", "twin"$/ },
     { name: 'bad time', line: { ...good(3), ts: 'yesterday' }, reason: /^\/ts must match format "date-time"$/ },
     { name: 'unknown key', line: { ...good(4), api_key: 'sk-x' }, reason: /has unknown key "api_key"/ },
+    { name: 'unknown api', line: { ...good(6), api: 'completions' }, reason: /^\/api must be one of: "chat_completions", "responses", "messages"$/ },
     { name: 'every problem listed', line: { ...good(5), status: 700, latency_ms: -1 }, reason: /\/status must be <= 599; \/latency_ms must be >= 0/ },
   ];
   for (const c of cases) {
@@ -65,6 +66,15 @@ describe('POST /v1/exchanges', () => {
     assert.equal(await waitForCount(c.store, 'SELECT count() AS n FROM wp_ingest.exchanges', 2), 2);
     const ids = await rows<{ record_id: string }>(c.store, 'SELECT record_id FROM wp_ingest.exchanges ORDER BY record_id');
     assert.deepEqual(ids.map((r) => r.record_id), [good(10).record_id, good(12).record_id]);
+  });
+
+  test("the api a gateway names is stored; one that names none is stored as ''", async () => {
+    const { api: _none, ...unsaid } = good(20);
+    const answer = await post(ndjson({ ...good(21), api: 'responses' }, unsaid));
+    assert.deepEqual(answer.json(), { accepted: 2, rejected: 0, errors: [] });
+    assert.equal(await waitForCount(c.store, `SELECT count() AS n FROM wp_ingest.exchanges WHERE record_id IN ('${good(20).record_id}', '${good(21).record_id}')`, 2), 2);
+    const stored = await rows<{ record_id: string; api: string }>(c.store, `SELECT record_id, api FROM wp_ingest.exchanges WHERE record_id IN ('${good(20).record_id}', '${good(21).record_id}') ORDER BY api`);
+    assert.deepEqual(stored, [{ record_id: good(20).record_id, api: '' }, { record_id: good(21).record_id, api: 'responses' }]);
   });
 
   test('every line bad: 400 COL_INGEST_INVALID with the same counts', async () => {

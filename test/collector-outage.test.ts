@@ -6,8 +6,8 @@ import assert from 'node:assert/strict';
 import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { serializeRow, syntheticRecord, toExchangeRow, type InsertBatch } from '../collector/index.ts';
-import { rows, tempDir } from './helpers/clickhouse.ts';
+import { legacyJsonRow, syntheticRecord, toExchangeRow, type InsertBatch } from '../collector/index.ts';
+import { legacyRowBinary, rows, tempDir, testStore } from './helpers/clickhouse.ts';
 import { testCollector, type TestCollector } from './helpers/collector.ts';
 
 const refused = () => Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:8123'), { code: 'ECONNREFUSED' });
@@ -66,7 +66,7 @@ describe('ClickHouse fails for a while, then recovers', () => {
     await c.flush();
     assert.ok(c.stats().spooledRows >= 900, `spooled while down: ${JSON.stringify(c.stats())}`);
     assert.equal(c.stats().storageUp, false);
-    assert.ok(readdirSync(c.spoolDir).some((f) => f.endsWith('.rowbinary')), 'segments on disk');
+    assert.ok(readdirSync(c.spoolDir).some((f) => f.endsWith('.rowbinary2')), 'segments on disk');
     flaky.state.down = false;
     for (let i = 0; i < 5; i += 1) await send(100);
     await drained(c);
@@ -104,22 +104,26 @@ describe('restart with a spool on disk', () => {
     for (const r of records(450, 50)) second.sink.write(r);
     await drained(second);
     assert.deepEqual(await counts(second), { final: 500, unique: 500, raw: 500 });
-    assert.equal(readdirSync(first.spoolDir).filter((f) => f.endsWith('.rowbinary')).length, 0, 'spool emptied');
+    assert.equal(readdirSync(first.spoolDir).filter((f) => f.endsWith('.rowbinary2')).length, 0, 'spool emptied');
     await second.shutdown();
   });
 
-  test('segments of JSON lines spooled by a version before RowBinary are replayed as such, in order', async () => {
+  test('segments spooled by earlier versions (JSON lines, RowBinary before the api column) are replayed in their own layout, in order', async () => {
     const spoolDir = tempDir('spool-legacy');
     const storage = { content: 'none', retention_days: 30 } as const;
-    const legacy = (from: number, n: number) => records(from, n).map((r) => serializeRow(toExchangeRow(r, storage))).join('\n');
+    const rowsOf = (from: number, n: number) => records(from, n).map((r) => toExchangeRow(r, storage));
+    const legacy = (from: number, n: number) => rowsOf(from, n).map(legacyJsonRow).join('\n');
     writeFileSync(join(spoolDir, '0000000000000001-40.ndjson'), legacy(0, 40));
     writeFileSync(join(spoolDir, '0000000000000002-60.ndjson'), legacy(40, 60));
+    writeFileSync(join(spoolDir, '0000000000000003-30.rowbinary'), await legacyRowBinary(await testStore(), rowsOf(100, 30)));
     const c = await testCollector('wp_legacy_spool', { spoolDir, batchMaxRows: 100 });
-    assert.equal(c.stats().spooledRows, 100, 'the old segments are indexed');
-    for (const r of records(100, 50)) c.sink.write(r);
+    assert.equal(c.stats().spooledRows, 130, 'the old segments are indexed');
+    for (const r of records(130, 50)) c.sink.write(r);
     await drained(c);
-    assert.deepEqual(await counts(c), { final: 150, unique: 150, raw: 150 });
-    assert.deepEqual(readdirSync(spoolDir).filter((f) => /\.(ndjson|rowbinary)$/.test(f)), [], 'spool emptied');
+    assert.deepEqual(await counts(c), { final: 180, unique: 180, raw: 180 });
+    const byApi = await rows(c.store, `SELECT api, toString(count()) AS n FROM ${c.store.database}.exchanges GROUP BY api ORDER BY api`);
+    assert.deepEqual(byApi, [{ api: '', n: '130' }, { api: 'chat_completions', n: '40' }, { api: 'messages', n: '10' }], 'the old rows without an api, the new with theirs');
+    assert.deepEqual(readdirSync(spoolDir).filter((f) => /\.(ndjson|rowbinary2?)$/.test(f)), [], 'spool emptied');
     await c.shutdown();
   });
 });
@@ -134,7 +138,7 @@ describe('rows ClickHouse refuses as invalid', () => {
     await c.flush();
     assert.deepEqual(await counts(c), { final: 498, unique: 498, raw: 498 });
     assert.equal(c.stats().dropped, 2);
-    assert.deepEqual(readdirSync(join(c.spoolDir, 'rejected')).map((f) => f.replace(/^\d+/, 'N')), ['N-1.rowbinary', 'N-1.rowbinary'], 'each refused row kept aside');
+    assert.deepEqual(readdirSync(join(c.spoolDir, 'rejected')).map((f) => f.replace(/^\d+/, 'N')), ['N-1.rowbinary2', 'N-1.rowbinary2'], 'each refused row kept aside');
     assert.equal(c.stats().storageUp, true);
     await c.shutdown();
   });

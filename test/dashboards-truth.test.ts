@@ -48,6 +48,7 @@ const byKey = (rows: Row[]) => new Map(rows.map((r) => [`${String(r.workload)}/$
 
 const overviewColumns: Record<string, string[]> = {
   'Eligibility: workload × route': ['workload', 'route', 'role', 'state', 'since', 'reasons', 'window_samples', 'window_pass_rate', 'window_lower_bound', 'min_pass_rate', 'newest_sample_age_s'],
+  'Requests by client API and outcome': ['time', 'requests', 'n'],
   'Parity pass rate and lower bound per route': ['time', 'target', 'pass_rate', 'lower_bound', 'min_pass_rate'],
   "Semantic similarity against the primary's own noise": ['time', 'series', 'similarity'],
   'Parity failures by check': ['time', 'failure', 'failures'],
@@ -125,6 +126,13 @@ describe('overview dashboard', () => {
     assert.ok(Math.abs(num(drifty.window_lower_bound) - wilsonLowerBound(num(truth.passes), 80)) < 1e-9, 'the same Wilson bound as the evaluator');
     assert.match(String(matrix.get('support/leaky')?.reasons), /not certified: retention 90d > max 30d/);
     assert.equal(num(matrix.get('archive/steady')?.window_samples), 0);
+
+    const requests = p.get('Requests by client API and outcome') ?? [];
+    const primaries = scenario.records.filter((r) => r.kind === 'primary');
+    const requestSeries = [...new Set(primaries.map((r) => `${r.workload}: ${r.api} (${r.outcome})`))].sort();
+    assert.deepEqual([...new Set(requests.map((r) => String(r.requests)))].sort(), requestSeries);
+    for (const name of requestSeries) assert.equal(sum(requests, 'n', (r) => r.requests === name), primaries.filter((r) => `${r.workload}: ${r.api} (${r.outcome})` === name).length, name);
+    assert.equal(sum(requests, 'n', (r) => r.requests === 'digest: responses (ok)'), 15, 'digest: every request but the streamed ones through the Responses API');
 
     const passRate = (p.get('Parity pass rate and lower bound per route') ?? []).filter((r) => r.target === 'support → drifty');
     const at = (r: Row) => Date.parse(`${String(r.time).replace(' ', 'T')}Z`);

@@ -59,6 +59,7 @@ describe('router end to end (Anthropic SDK on /v1/messages)', () => {
     assert.equal(record?.tenant, 'acme', 'the API key the SDK sends is the virtual key');
     assert.equal(record?.workload, 'support');
     assert.equal(record?.request_model, 'support');
+    assert.equal(record?.api, 'messages', 'the API the client called');
     assert.equal(record?.outcome, 'ok');
     assert.equal(record?.response?.content, 'hello from openai');
     assert.deepEqual(record?.request.messages, [{ role: 'system', content: 'be brief' }, { role: 'user', content: 'hi' }]);

@@ -76,6 +76,7 @@ describe('router end to end (OpenAI SDK on /v1/responses)', () => {
     const [record] = await wp.waitForRecords(1);
     assert.equal(record?.record_id, requestId);
     assert.equal(record?.workload, 'support');
+    assert.equal(record?.api, 'responses', 'the API the client called');
     assert.equal(record?.outcome, 'ok');
     assert.equal(record?.response?.content, 'hello from openai');
   });

@@ -52,6 +52,7 @@ describe('router end to end (openai SDK)', () => {
     assert.equal(record?.finish_reason, 'stop');
     assert.equal(record?.response?.content, 'hello from openai');
     assert.equal(record?.request_model, 'anything');
+    assert.equal(record?.api, 'chat_completions', 'the API the client called');
     assert.equal(record?.attempts.length, 1);
     assert.ok(!JSON.stringify(record).includes('sk-upstream-secret'), 'provider keys never reach records');
   });

@@ -211,6 +211,21 @@ describe('shadow mirroring', () => {
       assert.equal(twin?.route, 'p');
       assert.equal(twin?.pair_id, primary?.record_id);
       assert.equal(r.byKind('shadow')[0]?.route, 's');
+
+      // Each call carries the API its client called, whichever API served the primary.
+      await r.client('support').responses.create({ model: 'x', input: 'hello' });
+      const messages = await fetch(`${r.client('support').baseURL}/messages`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'anthropic-version': '2023-06-01', 'x-warmpath-workload': 'support' },
+        body: JSON.stringify({ model: 'x', max_tokens: 50, messages: [{ role: 'user', content: 'hello' }] }),
+      });
+      assert.equal(messages.status, 200);
+      await r.shadow.drain();
+      const apiOf = new Map(r.byKind('primary').map((p) => [p.record_id, p.api]));
+      assert.deepEqual([...apiOf.values()], ['chat_completions', 'responses', 'messages']);
+      const mirrored = r.records.filter((c) => c.kind !== 'primary');
+      assert.equal(mirrored.length, 6);
+      for (const call of mirrored) assert.equal(call.api, apiOf.get(call.pair_id), `${call.kind} of ${call.pair_id}`);
     } finally {
       await r.close();
     }

@@ -9,7 +9,7 @@ export function answerRecord(kind: ExchangeRecord['kind'], ts: number, routeName
   const id = randomUUID();
   return {
     record_id: id, kind, pair_id: pairId ?? id, request_id: pairId ?? id, ts: new Date(ts).toISOString(), tenant: '', workload: 'support',
-    feature: '', session: '', route: routeName, provider: 'sim', model: routeName, request_model: 'support', stream: false, status: 200,
+    feature: '', session: '', route: routeName, provider: 'sim', model: routeName, request_model: 'support', api: 'chat_completions', stream: false, status: 200,
     outcome: 'ok', error_class: null, fallback: false, attempts: [], latency_ms: 100, ttft_ms: null,
     usage: { input_tokens: 10, output_tokens: 30 }, cost_usd: 0, finish_reason: 'stop', request, response: { content, refusal: null, tool_calls: [] },
   };

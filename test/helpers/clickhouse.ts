@@ -3,10 +3,12 @@
 // shared store; tests isolate themselves by database name. A test needing the engine
 // fails, never skips, when it is missing.
 
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after } from 'node:test';
+import { legacyExchangeColumns, legacyJsonRow, type ExchangeRow } from '../../collector/row.ts';
+import { structureOf } from '../../collector/row-binary.ts';
 import { migrate, openClickHouse, type ClickHouseStore } from '../../core/index.ts';
 import type { StorageConfig } from '../../schemas/index.ts';
 
@@ -75,4 +77,18 @@ export async function waitForCount(store: ClickHouseStore, query: string, want: 
     if (n >= want || Date.now() > deadline) return n;
     await new Promise((r) => setTimeout(r, 20));
   }
+}
+
+const quoted = (text: string) => `'${text.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+
+/**
+ * Rows in the RowBinary layout of the versions before the `api` column (what their spool
+ * segments hold), as the engine itself writes it: not by the encoder under test.
+ */
+export async function legacyRowBinary(store: ClickHouseStore, exchangeRows: readonly ExchangeRow[]): Promise<Buffer> {
+  const file = join(tempDir('legacy-rows'), 'rows.rowbinary');
+  const structure = quoted(structureOf(legacyExchangeColumns));
+  const lines = quoted(exchangeRows.map(legacyJsonRow).join('\n'));
+  await store.client.command({ query: `INSERT INTO FUNCTION file(${quoted(file)}, 'RowBinary', ${structure}) SELECT * FROM format(JSONCompactEachRow, ${structure}, ${lines})` });
+  return readFileSync(file);
 }

@@ -12,6 +12,7 @@
 //   B+26m        billing's primary `flaky` starts answering 503: 12 requests fail over to
 //                steady (eligible in the feed) and after 2 failures flaky's breaker opens
 //   now          digest: 20 requests whose twins are expensive: its $1 budget runs out
+//                (through the Responses API, but for the streamed ones)
 //   then         a last evaluation at the real time
 // Never sampled: archive/steady (sample_rate 0). Never certified: support/leaky.
 
@@ -99,6 +100,9 @@ export async function runScenario(): Promise<Scenario> {
         const request = { model: workload, messages: [{ role: 'user' as const, content }], response_format: { type: 'json_object' as const } };
         if (i % 4 === 3) {
           for await (const chunk of await sdk.chat.completions.create({ ...request, stream: true })) void chunk;
+        } else if (workload === 'digest') {
+          // The same chat request inside, through OpenAI's Responses API.
+          await sdk.responses.create({ model: workload, input: content, text: { format: { type: 'json_object' } } });
         } else {
           await sdk.chat.completions.create(request);
         }
