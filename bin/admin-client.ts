@@ -15,8 +15,13 @@ export function adminBaseUrl(config: Config): string {
 }
 
 /** The parsed JSON answer of `method path`; throws an Error whose message says what failed. */
-export async function adminJson<T>(config: Config, method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<T> {
-  const url = `${adminBaseUrl(config)}${path}`;
+export function adminJson<T>(config: Config, method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<T> {
+  return adminJsonAt<T>(adminBaseUrl(config), config, method, path, body);
+}
+
+/** adminJson against another admin listener (`base`, e.g. `http://10.0.0.7:8081`) with the config's admin token. */
+export async function adminJsonAt<T>(base: string, config: Config, method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<T> {
+  const url = `${base}${path}`;
   const headers: Record<string, string> = config.server.admin_token === undefined ? {} : { authorization: `Bearer ${config.server.admin_token}` };
   if (body !== undefined) headers['content-type'] = 'application/json';
   let response;

@@ -34,7 +34,7 @@ const verbs: Readonly<Record<string, string>> = {
 const verbHelp: Readonly<Record<string, string>> = {
   dashboards: `Usage: warmpath dashboards --config FILE [--out DIR] [--push URL --token TOKEN]\n\n${dashboardsHelp}`,
   eval: `Usage: warmpath eval --config FILE --prompts FILE [--workload NAME] [--json]\n\n${evalHelp}`,
-  drill: `Usage: warmpath drill --config FILE --workload W [--route R] [--share S] [--for DURATION] [--json]\n\n${drillHelp}`,
+  drill: `Usage: warmpath drill --config FILE --workload W [--route R] [--share S] [--for DURATION] [--router URL]... [--json]\n\n${drillHelp}`,
 };
 
 export const helpText = `warmpath ${packageJson.version}: keeps LLM provider failover honest
