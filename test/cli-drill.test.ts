@@ -192,13 +192,16 @@ describe('warmpath drill on two router replicas (--router, twice)', () => {
   });
   after(() => replica.close());
   const both = () => ['--router', wp.adminUrl, '--router', `${replica.adminUrl}/`];
+  /** Traffic to both routers from when both drills run until both have ended. */
+  const trafficToBoth = async () => {
+    const active = (n: number) => () => wp.drills.list().active.length === n && replica.drills.list().active.length === n;
+    await until(active(1));
+    const ended = until(active(0), 20_000);
+    await Promise.all([traffic(ended), traffic(ended, replica.routerUrl)]);
+  };
 
   test('one drill on each, one report over both: counts summed, latency per router, one verdict', async () => {
-    const run = await drill(['--workload', 'support', '--route', 'b', '--share', '0.5', '--for', '2s', ...both(), '--json'], async () => {
-      await until(() => wp.drills.list().active.length === 1 && replica.drills.list().active.length === 1);
-      const ended = until(() => wp.drills.list().active.length === 0 && replica.drills.list().active.length === 0, 20_000);
-      await Promise.all([traffic(ended), traffic(ended, replica.routerUrl)]);
-    });
+    const run = await drill(['--workload', 'support', '--route', 'b', '--share', '0.5', '--for', '2s', ...both(), '--json'], trafficToBoth);
     assert.equal(run.code, 0, `${run.stdout}\n${run.stderr}`);
     assert.match(run.stderr, /^drill started on workload support on 2 routers: 50% of each one's requests to b first, for 2s/m);
     const { combined, routers } = JSON.parse(run.stdout) as { combined: DrillReport; routers: { url: string; report: DrillReport }[] };
@@ -216,11 +219,7 @@ describe('warmpath drill on two router replicas (--router, twice)', () => {
   });
 
   test('the text report names both routers and shows latency router by router', async () => {
-    const run = await drill(['--workload', 'support', '--route', 'b', '--share', '1', '--for', '1s', ...both()], async () => {
-      await until(() => wp.drills.list().active.length === 1 && replica.drills.list().active.length === 1);
-      const ended = until(() => wp.drills.list().active.length === 0 && replica.drills.list().active.length === 0, 20_000);
-      await Promise.all([traffic(ended), traffic(ended, replica.routerUrl)]);
-    });
+    const run = await drill(['--workload', 'support', '--route', 'b', '--share', '1', '--for', '1s', ...both()], trafficToBoth);
     assert.equal(run.code, 0, `${run.stdout}\n${run.stderr}`);
     assert.match(run.stdout, new RegExp(`\n  ${replica.adminUrl}: drill [0-9a-f-]{36}   follow: GET ${replica.adminUrl}/v1/drills/`));
     assert.match(run.stdout, /drill [0-9a-f-]{36}, [0-9a-f-]{36} on workload support on 2 routers: ended \(after 1s\)/);
