@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { after } from 'node:test';
 import { legacyExchangeColumns, legacyJsonRow, type ExchangeRow } from '../../collector/row.ts';
 import { structureOf } from '../../collector/row-binary.ts';
-import { migrate, openClickHouse, type ClickHouseStore } from '../../core/index.ts';
+import { migrate, openClickHouse, sqlString, type ClickHouseStore } from '../../core/index.ts';
 import type { StorageConfig } from '../../schemas/index.ts';
 
 let shared: Promise<ClickHouseStore> | undefined;
@@ -79,16 +79,14 @@ export async function waitForCount(store: ClickHouseStore, query: string, want: 
   }
 }
 
-const quoted = (text: string) => `'${text.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
-
 /**
  * Rows in the RowBinary layout of the versions before the `api` column (what their spool
  * segments hold), as the engine itself writes it: not by the encoder under test.
  */
 export async function legacyRowBinary(store: ClickHouseStore, exchangeRows: readonly ExchangeRow[]): Promise<Buffer> {
   const file = join(tempDir('legacy-rows'), 'rows.rowbinary');
-  const structure = quoted(structureOf(legacyExchangeColumns));
-  const lines = quoted(exchangeRows.map(legacyJsonRow).join('\n'));
-  await store.client.command({ query: `INSERT INTO FUNCTION file(${quoted(file)}, 'RowBinary', ${structure}) SELECT * FROM format(JSONCompactEachRow, ${structure}, ${lines})` });
+  const structure = sqlString(structureOf(legacyExchangeColumns));
+  const lines = sqlString(exchangeRows.map(legacyJsonRow).join('\n'));
+  await store.client.command({ query: `INSERT INTO FUNCTION file(${sqlString(file)}, 'RowBinary', ${structure}) SELECT * FROM format(JSONCompactEachRow, ${structure}, ${lines})` });
   return readFileSync(file);
 }
