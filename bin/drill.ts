@@ -189,15 +189,11 @@ export async function runDrill(config: Config, plan: DrillPlan, out: Output = pr
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
-  const reports = finals as DrillReport[];
-  if (reports.length === 1) {
-    const [only] = reports as [DrillReport];
-    out.write(plan.json ? `${JSON.stringify(only, null, 2)}\n` : `${formatDrillReport(only)}\n`);
-    return only.verdict.passed ? 0 : 1;
-  }
-  const routers = reports.map((report, i) => ({ url: (started[i] as RouterDrill).url, report }));
-  const combined = mergeDrillReports(reports);
-  out.write(plan.json ? `${JSON.stringify({ combined, routers }, null, 2)}\n` : `${formatDrillReport(combined, routers)}\n`);
+  const routers = (finals as DrillReport[]).map((report, i) => ({ url: (started[i] as RouterDrill).url, report }));
+  // One router's report is its own merge: the output of a single drill is what it always was.
+  const combined = mergeDrillReports(routers.map((d) => d.report));
+  const json = routers.length === 1 ? combined : { combined, routers };
+  out.write(plan.json ? `${JSON.stringify(json, null, 2)}\n` : `${formatDrillReport(combined, routers)}\n`);
   return combined.verdict.passed ? 0 : 1;
 }
 
