@@ -10,6 +10,7 @@ import {
   buildRouteTable,
   buildRouterApp,
   createFeedEligibility,
+  connectSharedLimits,
   createShadowMirror,
   DrillBoard,
   everyCertifiedRouteEligible,
@@ -135,6 +136,7 @@ export async function serve(config: Config, options: ServeOptions = {}): Promise
   let routerListening = false;
 
   const workloads = Object.keys(config.workloads).map((name) => table.forWorkload(name));
+  const sharedLimits = config.server.shared_limits === undefined ? undefined : connectSharedLimits(config.server.shared_limits, { logger, meter: telemetry.meter });
   const shadow = createShadowMirror({
     table,
     workloads,
@@ -144,6 +146,7 @@ export async function serve(config: Config, options: ServeOptions = {}): Promise
     meter: telemetry.meter,
     logger,
     tracer: telemetry.tracer,
+    ...(sharedLimits === undefined ? {} : { sharedLimits }),
   });
   // Daily shadow budgets hold the day's stored spend: a restart does not begin the day at
   // zero, and routers writing to the same storage share one cap.
@@ -240,6 +243,8 @@ export async function serve(config: Config, options: ServeOptions = {}): Promise
       throw err;
     }
   } catch (err) {
+    await shadow.stop();
+    await sharedLimits?.close();
     await clients.close();
     await closeSink();
     await evaluation?.stop();
@@ -265,6 +270,7 @@ export async function serve(config: Config, options: ServeOptions = {}): Promise
         if (!inTime) logger.warn({ grace_ms: config.server.shutdown_grace_ms }, 'in-flight requests did not finish within the grace period');
         // Shadow calls still running are recorded before the sink closes; queued ones were dropped.
         await withinGrace(shadow.drain(), config.server.shutdown_grace_ms);
+        await sharedLimits?.close();
         await poller?.stop();
         await evaluation?.stop();
         await admin.close();

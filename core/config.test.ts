@@ -55,6 +55,10 @@ const invalidCases: { name: string; config: unknown; want: string[]; env?: Recor
   { name: 'simulated provider with api_key', config: mutate((c) => (c.providers.sim.api_key = 'x')), want: ['warmpath.yaml: /providers/sim/api_key is not used by simulated providers; remove it'] },
   { name: 'simulate on a non-simulated route', config: mutate((c) => (c.routes.b.simulate = { error_rate: 0.1 })), want: ['warmpath.yaml: /routes/b/simulate is only allowed on routes of a simulated provider ("oai" is openai)'] },
   { name: 'admin off loopback without token', config: mutate((c) => (c.server = { admin_listen: '0.0.0.0:8081' })), want: ['warmpath.yaml: /server/admin_token is required because /server/admin_listen "0.0.0.0:8081" is not a loopback address'] },
+  { name: 'shared limits over http', config: mutate((c) => (c.server = { shared_limits: { redis_url: 'http://cache:6379' } })), want: ['warmpath.yaml: /server/shared_limits/redis_url must match pattern "^rediss?://'] },
+  { name: 'shared limits without a host', config: mutate((c) => (c.server = { shared_limits: { redis_url: 'redis:///0' } })), want: ['warmpath.yaml: /server/shared_limits/redis_url is not a URL with a host'] },
+  { name: 'shared limits without redis_url', config: mutate((c) => (c.server = { shared_limits: { key_prefix: 'wp' } })), want: ['warmpath.yaml: /server/shared_limits must have required key "redis_url"'] },
+  { name: 'shared limits key_prefix with a space', config: mutate((c) => (c.server = { shared_limits: { redis_url: 'redis://cache', key_prefix: 'a b' } })), want: ['warmpath.yaml: /server/shared_limits/key_prefix must match pattern'] },
   { name: 'drift without drift_at', config: mutate((c) => (c.routes.a.simulate = { drift: { verbosity: 2 } })), want: ['warmpath.yaml: /routes/a/simulate must have "drift_at" when it has "drift"'] },
   { name: 'length ratio min above max', config: mutate((c) => (c.workloads.support.parity = { length_ratio: { min: 3, max: 2 } })), want: ['warmpath.yaml: /workloads/support/parity/length_ratio min 3 is greater than max 2'] },
   { name: 'unset environment variable', config: mutate((c) => (c.providers.oai.api_key = '${env:OPENAI_API_KEY}')), want: ['warmpath.yaml: /providers/oai/api_key: environment variable OPENAI_API_KEY is not set'] },
@@ -111,6 +115,13 @@ test('a valid config gets documented defaults and is frozen', () => {
   assert.equal(support.parity.warm_within_ms, 600_000);
   assert.equal(config.routes.a?.breaker.failure_threshold, 5);
   assert.ok(Object.isFrozen(config) && Object.isFrozen(support.retry));
+});
+
+test('shared limits: absent by default; key_prefix defaults to warmpath; the URL may come from the environment', () => {
+  assert.equal(parseConfig(stringify(valid()), 'warmpath.yaml').server.shared_limits, undefined);
+  const c = mutate((c) => (c.server = { shared_limits: { redis_url: '${env:WARMPATH_REDIS_URL}' } }));
+  const config = parseConfig(stringify(c), 'warmpath.yaml', { env: { WARMPATH_REDIS_URL: 'rediss://:pw@cache.internal:6380/1' }, baseDir: tmpdir() });
+  assert.deepEqual(config.server.shared_limits, { redis_url: 'rediss://:pw@cache.internal:6380/1', key_prefix: 'warmpath' });
 });
 
 test('embeddings and judge get their documented defaults; absent, they stay absent', () => {

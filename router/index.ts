@@ -12,6 +12,7 @@ export type { FeedEligibility, FeedFreshness } from './feed-eligibility.ts';
 export { startFeedPoller } from './feed-poller.ts';
 export type { FeedPollerOptions } from './feed-poller.ts';
 export { createShadowMirror } from './shadow.ts';
+export { connectSharedLimits, type SharedLimits } from './shared-limits.ts';
 export type { ShadowDeps, ShadowMirror } from './shadow.ts';
 export { startSpendSync } from './spend-sync.ts';
 export type { SpendReconciler, SpendSync, SpendSyncOptions } from './spend-sync.ts';

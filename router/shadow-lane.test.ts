@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, test } from 'node:test';
-import { laneSettings, ShadowLane, type LaneHandlers } from './shadow-lane.ts';
+import { laneSettings, ShadowLane, sharedHeartbeatMs, type LaneHandlers } from './shadow-lane.ts';
 
 describe('laneSettings', () => {
   const cases = [
@@ -24,9 +24,20 @@ describe('laneSettings', () => {
   }
 });
 
+describe('sharedHeartbeatMs: a shared reservoir refills on the heartbeat, four beats per refill', () => {
+  const lane = (maxRps: number) => laneSettings({ maxConcurrency: 8, maxRps, queueSize: 1 }).limiter;
+  const cases = [
+    { name: 'refill every second (2/s): 250 ms', limiter: lane(2), want: 250 },
+    { name: 'refill every 800 ms (2.5/s): 200 ms', limiter: lane(2.5), want: 200 },
+    { name: 'refill every 10 s (0.1/s): at most 1 s', limiter: lane(0.1), want: 1000 },
+    { name: 'refill every 300 ms: at least 100 ms', limiter: { reservoirRefreshInterval: 300 }, want: 100 },
+  ];
+  for (const c of cases) test(c.name, () => assert.equal(sharedHeartbeatMs(c.limiter), c.want));
+});
+
 function handlers() {
-  const seen = { dropped: 0, failures: [] as unknown[] };
-  const h: LaneHandlers = { dropped: (n) => void (seen.dropped += n), failed: (err) => void seen.failures.push(err) };
+  const seen = { dropped: 0, unavailable: 0, failures: [] as unknown[] };
+  const h: LaneHandlers = { dropped: (n) => void (seen.dropped += n), failed: (err) => void seen.failures.push(err), unavailable: (n) => void (seen.unavailable += n) };
   return { seen, h };
 }
 
@@ -55,7 +66,7 @@ describe('ShadowLane', () => {
   test('calls offered within the window start together, one window later', async () => {
     const { h } = handlers();
     const windowMs = 400;
-    const lane = new ShadowLane({ maxConcurrency: 40, maxRps: 1000, queueSize: 100 }, h, windowMs);
+    const lane = new ShadowLane({ maxConcurrency: 40, maxRps: 1000, queueSize: 100 }, h, { windowMs });
     const { p, call } = probe(5);
     for (let i = 0; i < 7; i += 1) assert.equal(lane.offer(call), true);
     await sleep(50);
@@ -69,7 +80,7 @@ describe('ShadowLane', () => {
 
   test('a full batch goes at once, without waiting for the window', async () => {
     const { h } = handlers();
-    const lane = new ShadowLane({ maxConcurrency: 16, maxRps: 1000, queueSize: 100 }, h, 60_000);
+    const lane = new ShadowLane({ maxConcurrency: 16, maxRps: 1000, queueSize: 100 }, h, { windowMs: 60_000 });
     const { p, call } = probe(1);
     for (let i = 0; i < 4; i += 1) lane.offer(call); // batchMax is 4
     await until(() => p.starts.length === 4);

@@ -11,7 +11,13 @@
 // What changes against one job per call: max_rps is a budget refilled every second (spread
 // evenly for rates under 1/s), not a fixed spacing; and a batch frees its concurrency slots
 // when its last call ends, so batches are kept to a quarter of max_concurrency at most.
+//
+// Shared (router/shared-limits.ts): the limiter is one member of a Redis-held cluster, so the
+// limits are totals over every router. Each batch then carries an expiration, because a
+// router that dies mid-call cannot free its slots itself; and a lane stopping while Redis
+// does not answer gives up on its calls that never started instead of waiting for it.
 
+import { setTimeout as sleep } from 'node:timers/promises';
 import Bottleneck from 'bottleneck';
 
 export interface LaneLimits {
@@ -26,6 +32,22 @@ export interface LaneHandlers {
   dropped(calls: number): void;
   /** A call threw (calls are expected to record their own failures). */
   failed(err: unknown): void;
+  /** Calls accepted and then not made because the shared limits' Redis did not answer. */
+  unavailable(calls: number): void;
+}
+
+/** A lane whose limits are shared with other routers' lanes of the same id. */
+export interface SharedLane {
+  /** From SharedLimits.clusterOptions. */
+  readonly cluster: Bottleneck.ConstructorOptions;
+  /** Longest a batch may hold its slots: past it they are freed even if its router died. */
+  readonly expirationMs: number;
+}
+
+export interface LaneOptions {
+  /** Longest a call waits for others to join its batch. */
+  readonly windowMs?: number;
+  readonly shared?: SharedLane;
 }
 
 export type LaneCall = () => Promise<void>;
@@ -33,6 +55,9 @@ export type LaneCall = () => Promise<void>;
 /** Longest a call waits for others to join its batch. */
 export const batchWindowMs = 50;
 const largestBatch = 32;
+
+/** How long a stopping shared lane waits for Redis before giving up on calls not started. */
+const sharedStopWaitMs = 1000;
 
 /** Pure: the bottleneck settings and batch size for a target's limits. */
 export function laneSettings(limits: LaneLimits): { readonly limiter: Bottleneck.ConstructorOptions; readonly batchMax: number } {
@@ -49,6 +74,16 @@ export function laneSettings(limits: LaneLimits): { readonly limiter: Bottleneck
   };
 }
 
+/**
+ * Pure: how often a shared limiter runs its Redis heartbeat. A shared reservoir is refilled
+ * by the heartbeat (there is no local timer), so it beats four times per refill, between
+ * 100 ms and 1 s.
+ */
+export function sharedHeartbeatMs(limiter: Bottleneck.ConstructorOptions): number {
+  const refillMs = limiter.reservoirRefreshInterval ?? 1000;
+  return Math.min(1000, Math.max(100, Math.floor(refillMs / 4)));
+}
+
 export class ShadowLane {
   readonly #limiter: Bottleneck;
   readonly #batchMax: number;
@@ -59,15 +94,34 @@ export class ShadowLane {
   #timer: NodeJS.Timeout | undefined;
   /** Calls accepted and not started: waiting here or in the limiter's queue. */
   #notStarted = 0;
-  readonly #jobs = new Set<Promise<void>>();
+  /** Every job submitted and not settled, with whether its calls have started. */
+  readonly #jobs = new Map<Promise<void>, { started: boolean; calls: number }>();
+  readonly #expirationMs: number | undefined;
   #stopped = false;
+  /** Set when a stopping shared lane gave up on the calls it could not start. */
+  #abandoned = false;
   #jobsSubmitted = 0;
+  /** Resolves once the limits are in force: at once, or when a shared lane's settings are in Redis. */
+  readonly ready: Promise<void>;
 
-  constructor(limits: LaneLimits, handlers: LaneHandlers, windowMs = batchWindowMs) {
+  constructor(limits: LaneLimits, handlers: LaneHandlers, options: LaneOptions = {}) {
     const settings = laneSettings(limits);
-    this.#limiter = new Bottleneck(settings.limiter);
+    const shared = options.shared;
+    if (shared === undefined) {
+      this.#limiter = new Bottleneck(settings.limiter);
+      this.ready = Promise.resolve();
+    } else {
+      this.#limiter = new Bottleneck({ ...settings.limiter, ...shared.cluster, heartbeatInterval: sharedHeartbeatMs(settings.limiter) } as Bottleneck.ConstructorOptions);
+      // Redis keeps the settings of the cluster's first limiter; this router's config is
+      // the newest the operator gave, so it replaces them.
+      const limiter = this.#limiter;
+      this.ready = limiter.ready().then(async () => void (await limiter.updateSettings(settings.limiter)));
+      // Reported by the shared connection; the next router to start writes them again.
+      this.ready.catch(() => {});
+    }
+    this.#expirationMs = shared?.expirationMs;
     this.#batchMax = settings.batchMax;
-    this.#windowMs = windowMs;
+    this.#windowMs = options.windowMs ?? batchWindowMs;
     this.#queueSize = limits.queueSize;
     this.#handlers = handlers;
   }
@@ -97,36 +151,62 @@ export class ShadowLane {
   /** Resolves when every call accepted so far has run (or was dropped). */
   async idle(): Promise<void> {
     this.flush();
-    while (this.#jobs.size > 0) await Promise.all([...this.#jobs]);
+    while (this.#jobs.size > 0) await Promise.all([...this.#jobs.keys()]);
   }
 
   /** Refuses new calls and drops those not started; running ones finish. */
   async stop(): Promise<void> {
     this.#stopped = true;
     this.flush();
-    await this.#limiter.stop({ dropWaitingJobs: true });
+    const limiterStopped = this.#limiter.stop({ dropWaitingJobs: true });
+    if (this.#expirationMs === undefined) {
+      await limiterStopped;
+      await this.idle();
+      return;
+    }
+    // A shared limiter's stop goes through Redis; if Redis does not answer, the calls that
+    // never started are given up on (and counted) rather than waited for.
+    const giveUp = new AbortController();
+    const answered = await Promise.race([limiterStopped.then(() => true), sleep(sharedStopWaitMs, false, { signal: giveUp.signal }).catch(() => true)]);
+    giveUp.abort();
+    if (!answered) {
+      this.#abandoned = true;
+      let notStarted = 0;
+      for (const [job, state] of this.#jobs) {
+        if (state.started) continue;
+        notStarted += state.calls;
+        this.#jobs.delete(job);
+      }
+      this.#notStarted -= notStarted;
+      if (notStarted > 0) this.#handlers.unavailable(notStarted);
+    }
     await this.idle();
+    // Its heartbeat stops when the shared connection closes (SharedLimits.close).
   }
 
   #submit(calls: LaneCall[]): void {
     this.#jobsSubmitted += 1;
-    let started = false;
+    const state = { started: false, calls: calls.length };
+    const options: Bottleneck.JobOptions = this.#expirationMs === undefined ? { weight: calls.length } : { weight: calls.length, expiration: this.#expirationMs };
     const job = this.#limiter
-      .schedule({ weight: calls.length }, async () => {
-        started = true;
+      .schedule(options, async () => {
+        if (this.#abandoned) return;
+        state.started = true;
         this.#notStarted -= calls.length;
         await Promise.all(calls.map((call) => call().catch((err: unknown) => this.#handlers.failed(err))));
       })
       .catch((err: unknown) => {
-        if (started) {
+        if (this.#abandoned && !state.started) return;
+        if (state.started) {
           this.#handlers.failed(err);
           return;
         }
         this.#notStarted -= calls.length;
         if (err instanceof Bottleneck.BottleneckError) this.#handlers.dropped(calls.length);
+        else if (this.#expirationMs !== undefined) this.#handlers.unavailable(calls.length);
         else this.#handlers.failed(err);
       });
-    this.#jobs.add(job);
+    this.#jobs.set(job, state);
     void job.finally(() => this.#jobs.delete(job));
   }
 }

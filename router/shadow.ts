@@ -16,6 +16,7 @@ import type { RouteRuntime, RouteTable, WorkloadRoutes } from './route-table.ts'
 import { ShadowBudget, budgetStateValue } from './shadow-budget.ts';
 import { ShadowLane } from './shadow-lane.ts';
 import { createShadowMetrics, type ShadowMetrics } from './shadow-metrics.ts';
+import type { SharedLimits } from './shared-limits.ts';
 import { endWithRecord, startShadowSpan } from './tracing.ts';
 
 export interface ShadowMirror {
@@ -25,6 +26,8 @@ export interface ShadowMirror {
   spendToday(workload: string): number;
   /** The day's spend stored by every router, per workload, of rows inserted before `asOfMs` (router/spend-sync.ts). */
   reconcileSpend(storedUsd: ReadonlyMap<string, number>, dayStartMs: number, asOfMs: number): void;
+  /** Resolves once every lane's limits are in force (shared ones: written to Redis). */
+  limitsReady(): Promise<void>;
   /** Waits for queued and running shadow calls (used at shutdown and in tests). */
   drain(): Promise<void>;
   stop(): Promise<void>;
@@ -40,7 +43,12 @@ export interface ShadowDeps {
   readonly logger: FastifyBaseLogger;
   /** Defaults to the no-op tracer. */
   readonly tracer?: Tracer;
+  /** Absent: each lane's limits hold in this process only. */
+  readonly sharedLimits?: SharedLimits;
 }
+
+/** Past a shadow call's own timeout, how long its slots stay held if its router died mid-call. */
+const sharedSlotSlackMs = 15_000;
 
 /** What a shadow record takes from its primary: held for the whole call, so only this. */
 type PrimaryRef = Pick<ExchangeRecord, 'record_id' | 'request_id' | 'api' | 'tenant' | 'workload' | 'feature' | 'session'>;
@@ -75,7 +83,11 @@ export function createShadowMirror(deps: ShadowDeps): ShadowMirror {
         {
           dropped: (calls) => metrics.dropped(workload, route.config.name, 'queue_full', calls),
           failed: (err) => deps.logger.error({ err, workload, route: route.config.name }, 'shadow call failed unexpectedly'),
+          unavailable: (calls) => metrics.dropped(workload, route.config.name, 'limits_unavailable', calls),
         },
+        deps.sharedLimits === undefined
+          ? {}
+          : { shared: { cluster: deps.sharedLimits.clusterOptions(`shadow:${workload}:${route.config.name}`), expirationMs: shadow.timeout_ms + sharedSlotSlackMs } },
       );
     targets.set(workload, [
       ...w.certified.map((route) => ({ route, kind: 'shadow' as const, lane: laneFor(route) })),
@@ -203,6 +215,9 @@ export function createShadowMirror(deps: ShadowDeps): ShadowMirror {
     },
     spendToday: (workload) => budget.spentToday(workload, clock.now()),
     reconcileSpend: (storedUsd, dayStartMs, asOfMs) => budget.reconcile(storedUsd, dayStartMs, asOfMs, clock.now()),
+    async limitsReady() {
+      await Promise.all([...targets.values()].flat().map((t) => t.lane.ready));
+    },
     async drain() {
       await new Promise((resolve) => setImmediate(resolve));
       await Promise.all([...targets.values()].flat().map((t) => t.lane.idle()));

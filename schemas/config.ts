@@ -15,6 +15,16 @@ export interface ServerConfig {
   readonly collector_url: string | undefined;
   /** How long a router keeps using a feed past its ttl before failing safe (no failover). */
   readonly feed_grace_ms: number;
+  /** Absent: each router holds its shadow limits alone. */
+  readonly shared_limits: SharedLimitsConfig | undefined;
+}
+
+/** A Redis that every router's shadow limiters share (README "Shared shadow limits"). */
+export interface SharedLimitsConfig {
+  /** `redis://` or `rediss://` (TLS), with optional `user:password@` and `/db`. */
+  readonly redis_url: string;
+  /** Prefix of every key and channel warmpath's limiters use in that Redis. */
+  readonly key_prefix: string;
 }
 
 export interface StorageConfig {

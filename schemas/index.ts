@@ -17,6 +17,7 @@ export type {
   RouteConfig,
   RoutePolicy,
   ServerConfig,
+  SharedLimitsConfig,
   ShadowConfig,
   SimulateConfig,
   SimulatedBehaviour,
