@@ -10,7 +10,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
 import { Redis } from 'ioredis';
 import OpenAI from 'openai';
-import { redisLocation } from '../router/shared-limits.ts';
+import { metrics } from '@opentelemetry/api';
+import { pino } from 'pino';
+import { ShadowLane } from '../router/shadow-lane.ts';
+import { connectSharedLimits, redisLocation } from '../router/shared-limits.ts';
 import { freePort, redisUnavailable, startRedis, type TestRedis } from './helpers/redis.ts';
 import { openAICompletion } from './helpers/upstreams.ts';
 import { route, startWarmpath, type TestWarmpath } from './helpers/warmpath.ts';
@@ -144,6 +147,33 @@ describe('shared shadow limits (server.shared_limits, a real redis-server)', { s
       assert.deepEqual([maxConcurrent, reservoirRefreshAmount], ['3', '20']);
     } finally {
       reader.disconnect();
+    }
+  });
+
+  test('a router that dies mid-call holds its slot only until the batch expires', async () => {
+    const quiet = { logger: pino({ level: 'silent' }), meter: metrics.getMeter('test') };
+    const limits = { maxConcurrency: 1, maxRps: 100, queueSize: 10 };
+    const handlers = { dropped: () => {}, failed: () => {}, unavailable: () => {} };
+    const dying = connectSharedLimits({ redis_url: redis.url, key_prefix: 'dies' }, quiet);
+    const living = connectSharedLimits({ redis_url: redis.url, key_prefix: 'dies' }, quiet);
+    const lane = (shared: typeof dying) => new ShadowLane(limits, handlers, { windowMs: 1, shared: { cluster: shared.clusterOptions('lane'), expirationMs: 800 } });
+    const doomed = lane(dying);
+    const survivor = lane(living);
+    try {
+      await Promise.all([doomed.ready, survivor.ready]);
+      let hung = false;
+      doomed.offer(() => ((hung = true), new Promise<void>(() => {})));
+      await until('the doomed call to hold the only slot', () => hung);
+      // The doomed router vanishes without freeing its slot: no more heartbeats, no `free`.
+      await dying.close();
+      const startedMs = performance.now();
+      let ranAfterMs: number | undefined;
+      survivor.offer(async () => void (ranAfterMs = performance.now() - startedMs));
+      await until('the survivor to get the slot', () => ranAfterMs !== undefined);
+      assert.ok(ranAfterMs !== undefined && ranAfterMs >= 300, `the slot was free after ${Math.round(ranAfterMs ?? 0)} ms, before the batch expired`);
+    } finally {
+      await survivor.stop();
+      await living.close();
     }
   });
 
