@@ -54,6 +54,7 @@ export function connectSharedLimits(config: SharedLimitsConfig, deps: SharedLimi
   // One line when the link goes and one when it is back, not one per reconnect attempt.
   let reportedDown = false;
   client.on('ready', () => {
+    if (closing) return;
     connected = true;
     if (reportedDown) deps.logger.info({ redis: where }, 'shared shadow limits: Redis answers again');
     else deps.logger.info({ redis: where }, 'shared shadow limits: connected to Redis');
@@ -92,7 +93,6 @@ export function connectSharedLimits(config: SharedLimitsConfig, deps: SharedLimi
     async close() {
       closing = true;
       connected = false;
-      client.removeAllListeners('ready');
       await connection.disconnect(false);
     },
   };
