@@ -14,6 +14,7 @@ import { createTelemetry } from '../core/telemetry.ts';
 import { FeedPublisher, registerFeedRoute } from '../evaluator/index.ts';
 import { createFeedEligibility, startFeedPoller } from '../router/index.ts';
 import type { EligibilityEntry } from '../schemas/index.ts';
+import { counter } from './helpers/metrics.ts';
 
 const entry = (eligible: boolean): EligibilityEntry => ({
   workload: 'support', route: 'claude', role: 'secondary', eligible, reasons: eligible ? [] : ['parity: json_keys failures 40.0% > limit 2.0%'],
@@ -83,10 +84,7 @@ test('a feed that fails its check is refused and counted; the last good one stay
   metricsServer.listen(0, '127.0.0.1');
   await once(metricsServer, 'listening');
   const metricsUrl = `http://127.0.0.1:${(metricsServer.address() as AddressInfo).port}/metrics`;
-  const refusedCount = async (): Promise<number> => {
-    const line = (await (await fetch(metricsUrl)).text()).split('\n').find((l) => l.startsWith('warmpath_feed_refused_total'));
-    return line === undefined ? 0 : Number(line.split(' ').at(-1));
-  };
+  const refusedCount = async (): Promise<number> => counter(await (await fetch(metricsUrl)).text(), 'warmpath_feed_refused_total', {});
   const logLines: string[] = [];
   const logger = pino({ level: 'warn' }, { write: (line: string) => void logLines.push(line) });
   const view = createFeedEligibility({ graceMs: 30_000, clock: { now: () => Date.now(), monotonic: () => performance.now() }, logger, meter: telemetry.meter });

@@ -13,6 +13,7 @@ import { createProviderClients } from '../providers/index.ts';
 import { buildRouteTable, buildRouterApp } from '../router/index.ts';
 import { createShadowMirror } from '../router/shadow.ts';
 import type { ExchangeRecord } from '../schemas/index.ts';
+import { counter } from './helpers/metrics.ts';
 import { openAICompletion, startOpenAIUpstream, startUpstream, type TestUpstream } from './helpers/upstreams.ts';
 import { route, usPolicy } from './helpers/warmpath.ts';
 
@@ -48,11 +49,6 @@ async function startRouter(config: Record<string, unknown>, seed = 7) {
 }
 
 const ask = (c: OpenAI, content = 'hello') => c.chat.completions.create({ model: 'x', messages: [{ role: 'user', content }] });
-
-function counter(text: string, name: string, labels: Record<string, string>): number {
-  const line = text.split('\n').find((l) => l.startsWith(`${name}{`) && Object.entries(labels).every(([k, v]) => l.includes(`${k}="${v}"`)));
-  return line === undefined ? 0 : Number(line.split(' ').at(-1));
-}
 
 describe('shadow mirroring', () => {
   const upstreams: TestUpstream[] = [];

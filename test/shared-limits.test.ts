@@ -14,7 +14,9 @@ import { metrics } from '@opentelemetry/api';
 import { pino } from 'pino';
 import { ShadowLane } from '../router/shadow-lane.ts';
 import { connectSharedLimits, redisLocation } from '../router/shared-limits.ts';
-import { freePort, redisUnavailable, startRedis, type TestRedis } from './helpers/redis.ts';
+import { freePort } from '../bench/processes.ts';
+import { counter, metricValue } from './helpers/metrics.ts';
+import { redisUnavailable, startRedis, type TestRedis } from './helpers/redis.ts';
 import { openAICompletion } from './helpers/upstreams.ts';
 import { route, startWarmpath, type TestWarmpath } from './helpers/warmpath.ts';
 
@@ -68,16 +70,6 @@ async function askAll(routers: readonly TestWarmpath[], perRouter: number): Prom
       }),
     ),
   );
-}
-
-function gauge(text: string, name: string): number | undefined {
-  const line = text.split('\n').find((l) => l.startsWith(`${name}{`) || l.startsWith(`${name} `));
-  return line === undefined ? undefined : Number(line.split(' ').at(-1));
-}
-
-function counter(text: string, name: string, labels: Record<string, string>): number {
-  const line = text.split('\n').find((l) => l.startsWith(`${name}{`) && Object.entries(labels).every(([k, v]) => l.includes(`${k}="${v}"`)));
-  return line === undefined ? 0 : Number(line.split(' ').at(-1));
 }
 
 async function until(what: string, done: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
@@ -185,11 +177,11 @@ describe('shared shadow limits (server.shared_limits, a real redis-server)', { s
     await askAll([wp], 3);
     await sleep(300);
     assert.equal(secondary.seen.calls, 0, 'no shadow call without the shared limits');
-    assert.equal(gauge(await metrics(), 'warmpath_shared_limits_connected'), 0);
+    assert.equal(metricValue(await metrics(), 'warmpath_shared_limits_connected'), 0);
     const late = await startRedis(port);
     try {
       await until('the queued shadow calls', () => secondary.seen.calls === 3, 15_000);
-      assert.equal(gauge(await metrics(), 'warmpath_shared_limits_connected'), 1);
+      assert.equal(metricValue(await metrics(), 'warmpath_shared_limits_connected'), 1);
     } finally {
       await late.stop();
     }

@@ -1,10 +1,10 @@
 // A real redis-server on 127.0.0.1 for the shared-limits tests: started per test on a free
 // port, nothing written to disk. Debian's `redis-server` package provides it (README,
-// "Install"); without it the tests that need it are skipped, saying so.
+// "Two commands"); without it the tests that need it are skipped, saying so.
 
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { createServer } from 'node:net';
+import { freePort } from '../../bench/processes.ts';
 
 export interface TestRedis {
   readonly port: number;
@@ -16,17 +16,6 @@ export interface TestRedis {
 export function redisUnavailable(): string | undefined {
   const found = spawnSync('redis-server', ['--version'], { encoding: 'utf8' });
   return found.error === undefined && found.status === 0 ? undefined : 'redis-server is not installed (apt-get install redis-server)';
-}
-
-/** A port nothing listens on right now. */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
-  server.close();
-  await once(server, 'close');
-  return port;
 }
 
 /** Starts redis-server on `port` (a free one by default) and resolves once it accepts connections. */
