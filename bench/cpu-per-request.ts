@@ -6,7 +6,9 @@
 // `perf record -e cpu-clock -g` samples each for 6 s of its run (BENCHMARKS.md, fourth look).
 // With --rate N the load is the overhead scenario's open loop at N req/s instead: a proxy
 // that is not saturated pays per request for every wake-up and every periodic task, which
-// the closed loop spreads over many requests (eleventh look).
+// the closed loop spreads over many requests (eleventh look). Each line ends with how long
+// the main thread waited, runnable, for a core: little wait at ~100% means the proxy is
+// bound by its own CPU per request, not by its share of the 2 cores (twenty-eighth look).
 //
 //   npm run build && node dist/bench/cpu-per-request.js [--rounds 2] [--seconds 8] [--rate 1000] [--perf DIR]
 
@@ -16,7 +18,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { requestFor, runLoad } from './measure.ts';
-import { threadCpuMs } from './proc-stats.ts';
+import { runQueueWaitMs, threadCpuMs } from './proc-stats.ts';
 import { ProcessGroup } from './processes.ts';
 import { startBareProxy, startUpstream, startWarmpath, type Target } from './targets.ts';
 
@@ -63,12 +65,14 @@ async function main(): Promise<void> {
         const pid = target.child?.pid as number;
         const perfFile = perfDir === undefined ? undefined : join(perfDir, `${target.name.replace(/\W+/g, '-')}-${round}.data`);
         const before = threadCpuMs(pid);
+        const waitBefore = runQueueWaitMs(pid);
         const started = Date.now();
         const perf = perfFile === undefined ? undefined : perfRecord(pid, perfFile);
         // No warm-up of its own (both were warmed above): CPU and requests cover one window.
         const result = await runLoad(group, target, load(target, seconds));
         await perf;
         const after = threadCpuMs(pid);
+        const waitAfter = runQueueWaitMs(pid);
         const wallMs = Date.now() - started;
         const requests = result.achievedRps * (wallMs / 1000);
         const parts = [...after]
@@ -77,9 +81,10 @@ async function main(): Promise<void> {
           .sort((a, b) => b.ms - a.ms);
         const total = parts.reduce((n, t) => n + t.ms, 0);
         const describe = (t: { name: string; ms: number }): string => `${t.name} ${((t.ms / wallMs) * 100).toFixed(0)}% ${((t.ms * 1000) / requests).toFixed(0)} µs`;
+        const mainWaited = waitBefore === undefined || waitAfter === undefined ? '' : `  main waited for a core ${(((waitAfter - waitBefore) / wallMs) * 100).toFixed(0)}%`;
         process.stdout.write(
           `round ${round} ${target.name.padEnd(10)} ${Math.round(result.achievedRps).toLocaleString('en-US').padStart(7)} req/s (${result.kind === 'open' ? `open loop, p50 ${result.latencyMs.p50.toFixed(2)} ms` : result.generator})  ` +
-            `all threads ${((total * 1000) / requests).toFixed(0)} µs/req: ${parts.slice(0, 6).map(describe).join(', ')}` +
+            `all threads ${((total * 1000) / requests).toFixed(0)} µs/req: ${parts.slice(0, 6).map(describe).join(', ')}${mainWaited}` +
             `${perfFile === undefined ? '' : `  perf: ${perfFile}`}\n`,
         );
       }

@@ -65,6 +65,18 @@ export function threadCpuMs(pid: number): Map<string, number> {
   return byName;
 }
 
+/**
+ * How long a thread has waited, runnable, for a core (ms): the second field of
+ * /proc/PID/task/TID/schedstat. Over a window, a saturated thread with little wait is
+ * bound by its own CPU per request; one with much wait is bound by its share of the cores.
+ * Undefined once the thread is gone, or where the kernel keeps no schedstat.
+ */
+export function runQueueWaitMs(pid: number, tid: number = pid): number | undefined {
+  const fields = readProc(`/proc/${pid}/task/${tid}/schedstat`)?.trim().split(' ');
+  const waitNs = Number(fields?.[1]);
+  return fields === undefined || !Number.isFinite(waitNs) ? undefined : waitNs / 1e6;
+}
+
 /** Busy CPU time of the whole machine (all cores, every process and the kernel), in ms. */
 export function systemBusyMs(): number | undefined {
   const text = readProc('/proc/stat');
