@@ -86,8 +86,14 @@ export async function startCollector(options: CollectorOptions): Promise<Collect
     },
     storedSpend,
     stats: () => w.stats(),
-    flush: () => w.flush(),
+    flush: () => {
+      sink.drain();
+      return w.flush();
+    },
     retryNow: () => w.retryNow(),
-    shutdown: () => w.shutdown(),
+    shutdown: () => {
+      sink.drain();
+      return w.shutdown();
+    },
   };
 }

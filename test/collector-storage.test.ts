@@ -30,6 +30,26 @@ test('sessions run in UTC', async () => {
 });
 
 describe('rows', () => {
+  test("the router's records are queued together at the end of the event-loop turn; a flush, or a burst of 512, does not wait for it", async () => {
+    const c = await testCollector('wp_turn');
+    const now = Date.now();
+    const record = (i: number): ExchangeRecord => ({ ...syntheticRecord(i, { nowMs: now, workload: 'redacted' }), ts: new Date(now).toISOString() });
+    c.sink.write(record(1));
+    c.sink.write(record(2));
+    assert.equal(c.stats().queued, 0, 'held until the turn ends');
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(c.stats().queued, 2, 'converted and queued at the end of the turn');
+    c.sink.write(record(3));
+    await c.flush();
+    assert.equal(c.stats().inserted, 3, 'a flush converts what the turn still holds');
+    for (let i = 10; i < 10 + 512; i += 1) c.sink.write(record(i));
+    assert.equal(c.stats().queued, 512, 'a burst is converted in batches without waiting for the turn');
+    c.sink.write(record(600));
+    await c.shutdown();
+    assert.equal(c.stats().inserted, 516, 'a shutdown stores what the turn still holds');
+    assert.equal(await waitForCount(c.store, 'SELECT count() AS n FROM wp_turn.exchanges', 516), 516);
+  });
+
   test('records land with the right columns', async () => {
     const c = await testCollector('wp_rows');
     const now = Date.now();
