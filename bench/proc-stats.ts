@@ -66,13 +66,13 @@ export function threadCpuMs(pid: number): Map<string, number> {
 }
 
 /**
- * How long a thread has waited, runnable, for a core (ms): the second field of
- * /proc/PID/task/TID/schedstat. Over a window, a saturated thread with little wait is
+ * How long a process's main thread has waited, runnable, for a core (ms): the second field
+ * of /proc/PID/task/PID/schedstat. Over a window, a saturated thread with little wait is
  * bound by its own CPU per request; one with much wait is bound by its share of the cores.
- * Undefined once the thread is gone, or where the kernel keeps no schedstat.
+ * Undefined once the process is gone, or where the kernel keeps no schedstat.
  */
-export function runQueueWaitMs(pid: number, tid: number = pid): number | undefined {
-  const fields = readProc(`/proc/${pid}/task/${tid}/schedstat`)?.trim().split(' ');
+export function runQueueWaitMs(pid: number): number | undefined {
+  const fields = readProc(`/proc/${pid}/task/${pid}/schedstat`)?.trim().split(' ');
   const waitNs = Number(fields?.[1]);
   return fields === undefined || !Number.isFinite(waitNs) ? undefined : waitNs / 1e6;
 }
