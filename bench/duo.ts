@@ -1,7 +1,9 @@
 // Two builds of warmpath under the same load at the same time, to tell whether a change
 // made the router faster:
 //
-//   npm run build && node dist/bench/duo.js --against REF [--rounds 6] [--seconds 8]
+//   npm run build && node dist/bench/duo.js --against REF [--rounds 6] [--seconds 8] [--node-args="--flag …"]
+//
+// --node-args starts this tree's side with those Node flags: against HEAD, it prices a flag.
 //
 // On this VM one build's max throughput moves ±25% from one minute to the next, so runs
 // one after the other cannot resolve a change of a few percent. Here both builds run at
@@ -33,6 +35,7 @@ import { repoRoot, startUpstream, startWarmpath, type Upstream, type WarmpathTar
 interface Side {
   readonly label: string;
   readonly root: string;
+  readonly nodeArgs: readonly string[];
 }
 
 const connections = 50;
@@ -61,7 +64,7 @@ async function measured(group: ProcessGroup, target: WarmpathTarget, seconds: nu
 /** Rounds of both sides loaded at once; returns B/A per round. */
 async function orientation(group: ProcessGroup, upstream: Upstream, work: string, a: Side, b: Side, rounds: number, seconds: number): Promise<Ratios[]> {
   const start = (side: Side, name: string) =>
-    startWarmpath(group, { name, root: side.root, dataDir: join(work, name, 'data'), configDir: join(work, name), workloads: { bench: upstream }, secondaries: [], shadowSampleRate: 0 }, 'bench');
+    startWarmpath(group, { name, root: side.root, nodeArgs: [...side.nodeArgs], dataDir: join(work, name, 'data'), configDir: join(work, name), workloads: { bench: upstream }, secondaries: [], shadowSampleRate: 0 }, 'bench');
   const targetA = await start(a, `A-${a.label}`);
   const targetB = await start(b, `B-${b.label}`);
   try {
@@ -85,8 +88,8 @@ function mean(values: readonly number[]): number {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { against: { type: 'string' }, rounds: { type: 'string', default: '6' }, seconds: { type: 'string', default: '8' } } });
-  if (values.against === undefined) throw new Error('usage: node dist/bench/duo.js --against REF [--rounds 6] [--seconds 8]');
+  const { values } = parseArgs({ options: { against: { type: 'string' }, 'node-args': { type: 'string', default: '' }, rounds: { type: 'string', default: '6' }, seconds: { type: 'string', default: '8' } } });
+  if (values.against === undefined) throw new Error('usage: node dist/bench/duo.js --against REF [--rounds 6] [--seconds 8] [--node-args="--flag …"]');
   const rounds = Number(values.rounds);
   const seconds = Number(values.seconds);
   const root = repoRoot();
@@ -97,8 +100,9 @@ async function main(): Promise<void> {
   const group = new ProcessGroup();
   try {
     const upstream = await startUpstream(group, 'upstream', 0, 10);
-    const self: Side = { label: 'this', root };
-    const against: Side = { label: values.against, root: other };
+    const nodeArgs = values['node-args'].split(' ').filter((arg) => arg !== '');
+    const self: Side = { label: nodeArgs.length === 0 ? 'this' : `this ${nodeArgs.join(' ')}`, root, nodeArgs };
+    const against: Side = { label: values.against, root: other, nodeArgs: [] };
     process.stdout.write(`A = ${against.label}, B = this tree\n`);
     const selfAsB = await orientation(group, upstream, join(work, 'o1'), against, self, rounds, seconds);
     process.stdout.write(`A = this tree, B = ${against.label}\n`);
