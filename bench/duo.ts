@@ -64,7 +64,7 @@ async function measured(group: ProcessGroup, target: WarmpathTarget, seconds: nu
 /** Rounds of both sides loaded at once; returns B/A per round. */
 async function orientation(group: ProcessGroup, upstream: Upstream, work: string, a: Side, b: Side, rounds: number, seconds: number): Promise<Ratios[]> {
   const start = (side: Side, name: string) =>
-    startWarmpath(group, { name, root: side.root, nodeArgs: [...side.nodeArgs], dataDir: join(work, name, 'data'), configDir: join(work, name), workloads: { bench: upstream }, secondaries: [], shadowSampleRate: 0 }, 'bench');
+    startWarmpath(group, { name, root: side.root, nodeArgs: side.nodeArgs, dataDir: join(work, name, 'data'), configDir: join(work, name), workloads: { bench: upstream }, secondaries: [], shadowSampleRate: 0 }, 'bench');
   const targetA = await start(a, `A-${a.label}`);
   const targetB = await start(b, `B-${b.label}`);
   try {
