@@ -16,10 +16,6 @@ import type { SharedLimitsConfig } from '../schemas/index.ts';
 export interface SharedLimits {
   /** Bottleneck options making a limiter one member of the cluster named `lane`. */
   clusterOptions(lane: string): Bottleneck.ConstructorOptions;
-  /** Whether Redis answered last time it was asked. */
-  readonly connected: boolean;
-  /** Redis as logs name it: host, port and database, never credentials. */
-  readonly where: string;
   /** Closes the connections; call after every limiter using them has stopped. */
   close(): Promise<void>;
 }
@@ -79,10 +75,6 @@ export function connectSharedLimits(config: SharedLimitsConfig, deps: SharedLimi
   gauge.addCallback((result) => result.observe(connected ? 1 : 0, { redis: where }));
 
   return {
-    where,
-    get connected() {
-      return connected;
-    },
     clusterOptions: (lane) => ({
       id: `${config.key_prefix}:${lane}`,
       datastore: 'ioredis',
