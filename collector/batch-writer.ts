@@ -340,7 +340,7 @@ export class BatchWriter {
 function halve(payload: Buffer, rows: number, format: BatchFormat): ReturnType<typeof splitRows> | undefined {
   try {
     if (format === 'JSONCompactEachRow') return splitRows(payload, rows);
-    return splitRowBinary(payload, rows, format === 'RowBinary' ? 'current' : 'legacy');
+    return splitRowBinary(payload, rows, format);
   } catch {
     return undefined;
   }

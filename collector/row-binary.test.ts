@@ -85,7 +85,7 @@ test('spool segments from versions before the api column go in in their own layo
   const legacy = await legacyRowBinary(store, exchangeRows);
   assert.notEqual(legacy.length, current.bytes().length, 'a layout of its own');
   await insertInto('legacy_binary')(legacy, exchangeRows.length, 'LegacyRowBinary');
-  const [first, firstRows, rest, restRows] = splitRowBinary(legacy, exchangeRows.length, 'legacy');
+  const [first, firstRows, rest, restRows] = splitRowBinary(legacy, exchangeRows.length, 'LegacyRowBinary');
   await insertInto('legacy_halves')(first, firstRows, 'LegacyRowBinary');
   await insertInto('legacy_halves')(rest, restRows, 'LegacyRowBinary');
   await insertInto('legacy_json')(new BatchEncoder().encode(exchangeRows.map(legacyJsonRow)), exchangeRows.length, 'JSONCompactEachRow');

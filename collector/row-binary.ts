@@ -13,6 +13,7 @@
 
 import { parseClickHouseTime } from '../core/clickhouse-time.ts';
 import { exchangeColumns, legacyExchangeColumns, type ExchangeRow } from './row.ts';
+import type { BatchFormat } from './writer-types.ts';
 
 /** Each column's type as system.columns names it, in exchangeColumns order. */
 export const exchangeColumnTypes: Readonly<Record<keyof ExchangeRow, string>> = {
@@ -297,13 +298,13 @@ const currentSkippers = skippersOf(exchangeColumns);
 const legacySkippers = skippersOf(legacyExchangeColumns);
 
 /**
- * A payload of `rows` RowBinary exchange rows cut after its first half of rows, as views of
- * the same bytes: for the rare path that halves a refused batch. Throws when the bytes end
- * before the rows do.
+ * A payload of `rows` RowBinary exchange rows (in the column layout of `format`) cut after
+ * its first half of rows, as views of the same bytes: for the rare path that halves a
+ * refused batch. Throws when the bytes end before the rows do.
  */
-export function splitRowBinary(payload: Buffer, rows: number, layout: 'current' | 'legacy' = 'current'): [first: Buffer, firstRows: number, rest: Buffer, restRows: number] {
+export function splitRowBinary(payload: Buffer, rows: number, format: Exclude<BatchFormat, 'JSONCompactEachRow'> = 'RowBinary'): [first: Buffer, firstRows: number, rest: Buffer, restRows: number] {
   const firstRows = Math.ceil(rows / 2);
-  const skippers = layout === 'current' ? currentSkippers : legacySkippers;
+  const skippers = format === 'RowBinary' ? currentSkippers : legacySkippers;
   let at = 0;
   for (let n = 0; n < firstRows; n += 1) for (const skip of skippers) at = skip(payload, at);
   if (at > payload.length) throw new RangeError(`RowBinary payload of ${payload.length} bytes ends before row ${firstRows}`);
