@@ -250,7 +250,7 @@ const defaultListen = '127.0.0.1:8080';
 const defaultAdminListen = '127.0.0.1:8081';
 
 export const configDefaults = {
-  server: { listen: defaultListen, admin_listen: defaultAdminListen, body_limit_bytes: 4 * 1024 * 1024, shutdown_grace_ms: 10_000, feed_grace: '2m', shared_limits_key_prefix: 'warmpath' },
+  server: { listen: defaultListen, admin_listen: defaultAdminListen, body_limit_bytes: 4 * 1024 * 1024, shutdown_grace_ms: 10_000, feed_grace: '2m', shared_limits: { key_prefix: 'warmpath' } },
   evaluator: { interval: '15s', feed_ttl: '1m', min_twins: 20, max_pairs_per_run: 50_000 },
   storage: {
     clickhouse: 'embedded:./data',
@@ -364,10 +364,8 @@ function withDefaults(c: RawConfig, source: string): Config {
       feed_url: server.feed_url as string | undefined,
       collector_url: server.collector_url as string | undefined,
       feed_grace_ms: parseDuration((server.feed_grace as string | undefined) ?? d.server.feed_grace),
-      shared_limits: (() => {
-        const shared = server.shared_limits as { redis_url: string; key_prefix?: string } | undefined;
-        return shared === undefined ? undefined : { redis_url: shared.redis_url, key_prefix: shared.key_prefix ?? d.server.shared_limits_key_prefix };
-      })(),
+      shared_limits:
+        server.shared_limits === undefined ? undefined : { ...d.server.shared_limits, ...(server.shared_limits as { redis_url: string; key_prefix?: string }) },
     },
     storage: { ...storage, cluster: storage.cluster },
     telemetry: {
