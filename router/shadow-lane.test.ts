@@ -36,8 +36,8 @@ describe('sharedHeartbeatMs: a shared reservoir refills on the heartbeat, four b
 });
 
 function handlers() {
-  const seen = { dropped: 0, unavailable: 0, failures: [] as unknown[] };
-  const h: LaneHandlers = { dropped: (n) => void (seen.dropped += n), failed: (err) => void seen.failures.push(err), unavailable: (n) => void (seen.unavailable += n) };
+  const seen = { droppedAtStop: 0, unavailable: 0, failures: [] as unknown[] };
+  const h: LaneHandlers = { droppedAtStop: (n) => void (seen.droppedAtStop += n), failed: (err) => void seen.failures.push(err), unavailable: (n) => void (seen.unavailable += n) };
   return { seen, h };
 }
 
@@ -131,7 +131,8 @@ describe('ShadowLane', () => {
     await until(() => p.starts.length === 1);
     await lane.stop();
     assert.equal(p.done, 1);
-    assert.equal(seen.dropped, 4);
+    assert.equal(seen.droppedAtStop, 4);
+    assert.equal(lane.stopped, true);
     assert.equal(lane.offer(call), false);
   });
 

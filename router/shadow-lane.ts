@@ -29,7 +29,7 @@ export interface LaneLimits {
 
 export interface LaneHandlers {
   /** Calls accepted earlier and then not made: the lane was stopped before they started. */
-  dropped(calls: number): void;
+  droppedAtStop(calls: number): void;
   /** A call threw (calls are expected to record their own failures). */
   failed(err: unknown): void;
   /** Calls accepted and then not made because the shared limits' Redis did not answer. */
@@ -126,6 +126,11 @@ export class ShadowLane {
     this.#handlers = handlers;
   }
 
+  /** True once `stop` was called: offers are refused from then on. */
+  get stopped(): boolean {
+    return this.#stopped;
+  }
+
   /** Accepts a call, or refuses it (false) when the queue is full or the lane stopped. */
   offer(call: LaneCall): boolean {
     if (this.#stopped || this.#notStarted >= this.#queueSize) return false;
@@ -202,7 +207,7 @@ export class ShadowLane {
           return;
         }
         this.#notStarted -= calls.length;
-        if (err instanceof Bottleneck.BottleneckError) this.#handlers.dropped(calls.length);
+        if (err instanceof Bottleneck.BottleneckError) this.#handlers.droppedAtStop(calls.length);
         else if (this.#expirationMs !== undefined) this.#handlers.unavailable(calls.length);
         else this.#handlers.failed(err);
       });

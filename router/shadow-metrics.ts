@@ -4,9 +4,16 @@ import type { Meter } from '@opentelemetry/api';
 import { createSummedCounter } from '../core/summed-counter.ts';
 import { createSummedHistogram } from '../core/summed-histogram.ts';
 
+/**
+ * Why a sampled shadow call was not made: its target's queue was full, the budget stopped
+ * shadow while it waited, the shared limits' Redis did not answer, or the router shut down
+ * before it started.
+ */
+export type ShadowDropReason = 'queue_full' | 'budget' | 'limits_unavailable' | 'shutdown';
+
 export interface ShadowMetrics {
   call(workload: string, route: string, kind: string, outcome: string, seconds: number): void;
-  dropped(workload: string, route: string, reason: 'queue_full' | 'budget' | 'limits_unavailable', calls?: number): void;
+  dropped(workload: string, route: string, reason: ShadowDropReason, calls?: number): void;
   withheld(workload: string, route: string, reason: 'uncertified'): void;
   skipped(workload: string, reason: 'budget'): void;
 }
@@ -21,7 +28,7 @@ export function createShadowMetrics(
     description: 'Shadow call latency',
     boundaries: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
   });
-  const dropped = meter.createCounter('warmpath_shadow_dropped', { description: 'Sampled shadow calls not made: queue full, budget reached while queued, or the shared limits\' Redis not answering' });
+  const dropped = meter.createCounter('warmpath_shadow_dropped', { description: 'Sampled shadow calls not made: queue full, budget reached while queued, the shared limits\' Redis not answering, or the router shutting down' });
   const withheld = meter.createCounter('warmpath_shadow_withheld', { description: 'Shadow samples withheld from a secondary because it is not certified for the workload' });
   const skipped = meter.createCounter('warmpath_shadow_skipped', { description: 'Requests not sampled because the shadow budget stopped shadow' });
   const spend = meter.createObservableGauge('warmpath_shadow_spend_usd', { description: 'Shadow spend today (UTC) per workload' });

@@ -81,7 +81,7 @@ export function createShadowMirror(deps: ShadowDeps): ShadowMirror {
       new ShadowLane(
         { maxConcurrency: shadow.max_concurrency, maxRps: shadow.max_rps, queueSize: shadow.queue_size },
         {
-          dropped: (calls) => metrics.dropped(workload, route.config.name, 'queue_full', calls),
+          droppedAtStop: (calls) => metrics.dropped(workload, route.config.name, 'shutdown', calls),
           failed: (err) => deps.logger.error({ err, workload, route: route.config.name }, 'shadow call failed unexpectedly'),
           unavailable: (calls) => metrics.dropped(workload, route.config.name, 'limits_unavailable', calls),
         },
@@ -111,7 +111,7 @@ export function createShadowMirror(deps: ShadowDeps): ShadowMirror {
       metrics.call(workload, route, target.kind, record.outcome, record.latency_ms / 1000);
       deps.sink.write(record);
     });
-    if (!accepted) metrics.dropped(workload, route, 'queue_full');
+    if (!accepted) metrics.dropped(workload, route, target.lane.stopped ? 'shutdown' : 'queue_full');
   }
 
   async function shadowCall(routes: WorkloadRoutes, request: ChatRequest, primary: PrimaryRef, target: Target): Promise<ExchangeRecord> {

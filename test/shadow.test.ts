@@ -39,6 +39,8 @@ async function startRouter(config: Record<string, unknown>, seed = 7) {
     shadow,
     byKind: (kind: string) => records.filter((r) => r.kind === kind),
     metrics: async () => (await fetch(`http://127.0.0.1:${(metricsServer.address() as AddressInfo).port}/metrics`)).text(),
+    /** Shuts the router down as SIGTERM does, leaving its metrics readable. */
+    shutDown: () => app.close(),
     close: async () => {
       await app.close();
       await clients.close();
@@ -155,6 +157,39 @@ describe('shadow mirroring', () => {
       const dropped = counter(await r.metrics(), 'warmpath_shadow_dropped_total', { workload: 'support', route: 's', reason: 'queue_full' });
       assert.ok(dropped >= 5, `dropped ${dropped}`);
       assert.equal(r.byKind('shadow').length + dropped, 12, 'every sample is either called or counted as dropped');
+    } finally {
+      await r.close();
+    }
+  });
+
+  test('shutdown: the running shadow call finishes and is recorded, queued ones are counted as dropped for shutdown', async () => {
+    let started = 0;
+    let firstStarted = (): void => {};
+    const firstCall = new Promise<void>((resolve) => (firstStarted = resolve));
+    const slow = await upstream(() =>
+      startUpstream(() => {
+        started += 1;
+        firstStarted();
+        return { delayMs: 400, body: openAICompletion('s') };
+      }),
+    );
+    const r = await startRouter({
+      providers: { sim: { kind: 'simulated' }, slow: { kind: 'openai', base_url: slow.url } },
+      routes: { p: route('sim', 'p'), s: route('slow', 's') },
+      workloads: { support: { primary: 'p', secondaries: ['s'], shadow: { sample_rate: 1, noise_rate: 0, max_concurrency: 1, max_rps: 1000, queue_size: 10 } } },
+    });
+    try {
+      for (let i = 0; i < 5; i++) await ask(r.client('support'));
+      await firstCall;
+      assert.equal(started, 1, 'one shadow call running, four queued behind max_concurrency 1');
+      await r.shutDown();
+      const metrics = await r.metrics();
+      const dropped = (reason: string) => counter(metrics, 'warmpath_shadow_dropped_total', { workload: 'support', route: 's', reason });
+      assert.equal(r.byKind('shadow').length, 1);
+      assert.equal(r.byKind('shadow')[0]?.outcome, 'ok');
+      assert.equal(dropped('shutdown'), 4);
+      assert.equal(dropped('queue_full'), 0);
+      assert.equal(started, 1);
     } finally {
       await r.close();
     }
