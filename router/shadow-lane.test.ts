@@ -136,7 +136,7 @@ describe('ShadowLane', () => {
     assert.equal(lane.offer(call), false);
   });
 
-  test('a call that throws is reported; the others in its batch still run', async () => {
+  test('a call that throws, at once or later, is reported; the others in its batch still run', async () => {
     const { seen, h } = handlers();
     const lane = new ShadowLane({ maxConcurrency: 40, maxRps: 1000, queueSize: 100 }, h);
     const { p, call } = probe(1);
@@ -145,8 +145,14 @@ describe('ShadowLane', () => {
       throw new Error('boom');
     });
     lane.offer(call);
+    // Not async: it throws before it has a promise to reject.
+    lane.offer(() => {
+      throw new Error('at once');
+    });
+    lane.offer(call);
     await lane.idle();
-    assert.equal(p.done, 2);
-    assert.deepEqual(seen.failures.map((e) => (e as Error).message), ['boom']);
+    assert.equal(p.done, 3);
+    assert.deepEqual(seen.failures.map((e) => (e as Error).message).sort(), ['at once', 'boom']);
+    assert.equal(lane.jobsSubmitted, 1, 'all five in one batch');
   });
 });

@@ -189,6 +189,16 @@ export class ShadowLane {
     // Its heartbeat stops when the shared connection closes (SharedLimits.close).
   }
 
+  /** Runs a call; what it throws, at once or later, goes to `failed` and not to its batch-mates. */
+  #run(call: LaneCall): Promise<void> {
+    try {
+      return call().catch((err: unknown) => this.#handlers.failed(err));
+    } catch (err) {
+      this.#handlers.failed(err);
+      return Promise.resolve();
+    }
+  }
+
   #submit(calls: LaneCall[]): void {
     this.#jobsSubmitted += 1;
     const state = { started: false, calls: calls.length };
@@ -198,7 +208,7 @@ export class ShadowLane {
         if (this.#abandoned) return;
         state.started = true;
         this.#notStarted -= calls.length;
-        await Promise.all(calls.map((call) => call().catch((err: unknown) => this.#handlers.failed(err))));
+        await Promise.all(calls.map((call) => this.#run(call)));
       })
       .catch((err: unknown) => {
         if (this.#abandoned && !state.started) return;

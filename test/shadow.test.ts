@@ -9,17 +9,21 @@ import OpenAI from 'openai';
 import { pino } from 'pino';
 import { stringify } from 'yaml';
 import { createTelemetry, parseConfig, seededRandom, systemClock } from '../core/index.ts';
-import { createProviderClients } from '../providers/index.ts';
+import { createProviderClients, type ProviderClient, type ProviderClients } from '../providers/index.ts';
 import { buildRouteTable, buildRouterApp } from '../router/index.ts';
 import { createShadowMirror } from '../router/shadow.ts';
 import type { ExchangeRecord } from '../schemas/index.ts';
-import { counter } from './helpers/metrics.ts';
+import { counter, metricValue } from './helpers/metrics.ts';
 import { openAICompletion, startOpenAIUpstream, startUpstream, type TestUpstream } from './helpers/upstreams.ts';
 import { route, usPolicy } from './helpers/warmpath.ts';
 
-async function startRouter(config: Record<string, unknown>, seed = 7) {
+/** Replaces a route's provider client (to break one on purpose); the rest are as built. */
+type ClientSwap = (route: string, client: ProviderClient) => ProviderClient;
+
+async function startRouter(config: Record<string, unknown>, seed = 7, swap: ClientSwap = (_route, client) => client) {
   const parsed = parseConfig(stringify({ server: { listen: '127.0.0.1:0', admin_listen: '127.0.0.1:0' }, ...config }), 'test.yaml');
-  const clients = createProviderClients(parsed, { clock: systemClock });
+  const built = createProviderClients(parsed, { clock: systemClock });
+  const clients: ProviderClients = { forRoute: (name) => swap(name, built.forRoute(name)), close: () => built.close() };
   const table = buildRouteTable(parsed, clients, systemClock);
   const telemetry = createTelemetry({ serviceName: 'test' });
   const records: ExchangeRecord[] = [];
@@ -298,6 +302,49 @@ describe('shadow mirroring', () => {
       assert.equal(shadow?.outcome, 'error');
       assert.equal(shadow?.status, 503);
       assert.equal(shadow?.error_class, 'server_error');
+    } finally {
+      await r.close();
+    }
+  });
+
+  test('a provider client that throws, at once or later, gives each shadow call a recorded error; none is lost', async () => {
+    const broken = (complete: ProviderClient['complete']) => (client: ProviderClient): ProviderClient => ({
+      kind: client.kind,
+      complete,
+      stream: (request, options) => client.stream(request, options),
+      countTokens: (request, options) => client.countTokens(request, options),
+      close: () => client.close(),
+    });
+    const throwsAtOnce = broken(() => {
+      throw new Error('client bug');
+    });
+    const rejects = broken(() => Promise.reject(new Error('client bug')));
+    const r = await startRouter(
+      {
+        providers: { sim: { kind: 'simulated' } },
+        routes: { p: route('sim', 'p'), at_once: route('sim', 'a'), later: route('sim', 'l'), fine: route('sim', 'f') },
+        workloads: { support: { primary: 'p', secondaries: ['at_once', 'later', 'fine'], shadow: { sample_rate: 1, max_concurrency: 40, max_rps: 1000 } } },
+      },
+      7,
+      (name, client) => (name === 'at_once' ? throwsAtOnce(client) : name === 'later' ? rejects(client) : client),
+    );
+    try {
+      for (let i = 0; i < 3; i++) assert.ok((await ask(r.client('support'), `question ${i}`)).choices[0]?.message.content);
+      await r.shadow.drain();
+      const byRoute = (name: string) => r.byKind('shadow').filter((s) => s.route === name);
+      for (const name of ['at_once', 'later']) {
+        const shadows = byRoute(name);
+        assert.equal(shadows.length, 3, name);
+        for (const shadow of shadows) {
+          assert.equal(shadow.outcome, 'error');
+          assert.equal(shadow.error_class, 'malformed_response');
+          assert.equal(shadow.status, 0);
+        }
+      }
+      assert.deepEqual(byRoute('fine').map((s) => s.outcome), ['ok', 'ok', 'ok']);
+      const metrics = await r.metrics();
+      for (const name of ['at_once', 'later']) assert.equal(counter(metrics, 'warmpath_shadow_calls_total', { route: name, outcome: 'error' }), 3, name);
+      assert.equal(metricValue(metrics, 'warmpath_shadow_dropped_total'), undefined, 'nothing dropped');
     } finally {
       await r.close();
     }
