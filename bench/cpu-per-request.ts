@@ -18,7 +18,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { requestFor, runLoad } from './measure.ts';
-import { runQueueWaitMs, threadCpuMs } from './proc-stats.ts';
+import { runQueueWaitMs, threadCpu, threadCpuSpent } from './proc-stats.ts';
 import { ProcessGroup } from './processes.ts';
 import { startBareProxy, startUpstream, startWarmpath, type Target } from './targets.ts';
 
@@ -64,19 +64,19 @@ async function main(): Promise<void> {
       for (const target of targets) {
         const pid = target.child?.pid as number;
         const perfFile = perfDir === undefined ? undefined : join(perfDir, `${target.name.replace(/\W+/g, '-')}-${round}.data`);
-        const before = threadCpuMs(pid);
+        const before = threadCpu(pid);
         const waitBefore = runQueueWaitMs(pid);
         const started = Date.now();
         const perf = perfFile === undefined ? undefined : perfRecord(pid, perfFile);
         // No warm-up of its own (both were warmed above): CPU and requests cover one window.
         const result = await runLoad(group, target, load(target, seconds));
         await perf;
-        const after = threadCpuMs(pid);
+        const after = threadCpu(pid);
         const waitAfter = runQueueWaitMs(pid);
         const wallMs = Date.now() - started;
         const requests = result.achievedRps * (wallMs / 1000);
-        const parts = [...after]
-          .map(([name, ms]) => ({ name, ms: ms - (before.get(name) ?? 0) }))
+        const parts = [...threadCpuSpent(before, after)]
+          .map(([name, ms]) => ({ name, ms }))
           .filter((t) => t.ms > 0)
           .sort((a, b) => b.ms - a.ms);
         const total = parts.reduce((n, t) => n + t.ms, 0);

@@ -28,7 +28,7 @@ import { configDefaults } from '../core/config.ts';
 import { migrate } from '../core/migrate.ts';
 import type { ContentMode } from '../schemas/index.ts';
 import { median } from './measure.ts';
-import { threadCpuMs } from './proc-stats.ts';
+import { threadCpu } from './proc-stats.ts';
 
 interface Variant {
   readonly name: string;
@@ -80,7 +80,7 @@ function rowsOf(count: number, firstSeq: number, content: ContentMode): Exchange
 
 function engineCpuMs(): number {
   let total = 0;
-  for (const [thread, ms] of threadCpuMs(process.pid)) if (thread !== 'main' && !thread.startsWith('V8')) total += ms;
+  for (const thread of threadCpu(process.pid).values()) if (thread.name !== 'main' && !thread.name.startsWith('V8')) total += thread.cpuMs;
   return total;
 }
 

@@ -46,21 +46,39 @@ export function reapedChildrenCpuMs(): number {
   return readStat('/proc/self/stat')?.reapedChildrenCpuMs ?? 0;
 }
 
-/** CPU ms per thread of a process: the main thread as "main", the others summed by name. */
-export function threadCpuMs(pid: number): Map<string, number> {
-  const byName = new Map<string, number>();
+/** CPU ms of each thread of a process by thread id, with its name now ("main" for the main thread). */
+export type ThreadCpu = ReadonlyMap<string, { readonly name: string; readonly cpuMs: number }>;
+
+export function threadCpu(pid: number): ThreadCpu {
+  const threads = new Map<string, { name: string; cpuMs: number }>();
   let tasks: string[];
   try {
     tasks = readdirSync(`/proc/${pid}/task`);
   } catch {
-    return byName;
+    return threads;
   }
   for (const tid of tasks) {
     // A thread may end between the listing and the read.
     const stat = readStat(`/proc/${pid}/task/${tid}/stat`);
     if (stat === undefined) continue;
-    const name = tid === String(pid) ? 'main' : stat.name;
-    byName.set(name, (byName.get(name) ?? 0) + stat.cpuMs);
+    threads.set(tid, { name: tid === String(pid) ? 'main' : stat.name, cpuMs: stat.cpuMs });
+  }
+  return threads;
+}
+
+/**
+ * Pure: the CPU spent between two readings, summed by thread name. Taken thread by thread
+ * because the embedded engine's pooled threads rename themselves for each query they run
+ * (ThreadPool, QueryPipelineEx, …): differences of per-name sums moved a renamed thread's
+ * whole lifetime of CPU from one name to another, and inflated the total. A thread counts
+ * under its name at the second reading; one started in between counts from zero; one that
+ * ended in between is lost (its last seconds with it).
+ */
+export function threadCpuSpent(before: ThreadCpu, after: ThreadCpu): Map<string, number> {
+  const byName = new Map<string, number>();
+  for (const [tid, thread] of after) {
+    const spent = thread.cpuMs - (before.get(tid)?.cpuMs ?? 0);
+    byName.set(thread.name, (byName.get(thread.name) ?? 0) + spent);
   }
   return byName;
 }
