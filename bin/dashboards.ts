@@ -2,7 +2,9 @@
 // (--out DIR) and/or uploads them through Grafana's HTTP API (--push URL with a token).
 
 import { readFileSync } from 'node:fs';
-import { artifactFiles, buildArtifacts, defaultAlertTarget, formatPushSteps, pushArtifacts, writeArtifacts } from '../dashboards/index.ts';
+// The defaults alone, not the index: the help text needs them, and the index loads the
+// Grafana SDK, which only this verb's run uses (it is imported there).
+import { defaultAlertTarget } from '../dashboards/alert-target.ts';
 import type { Config } from '../schemas/index.ts';
 import type { Output } from './terminal.ts';
 
@@ -54,6 +56,7 @@ export async function runDashboards(config: Config, args: DashboardsArgs, out: O
     err.write('warmpath dashboards: --push needs --token or --token-file (a Grafana service-account token with Editor rights)\n');
     return 2;
   }
+  const { artifactFiles, buildArtifacts, formatPushSteps, pushArtifacts, writeArtifacts } = await import('../dashboards/index.ts');
   const folder = args.folder ?? defaultAlertTarget.folderUid;
   const artifacts = buildArtifacts(config, {
     ...defaultAlertTarget,

@@ -136,7 +136,7 @@ export async function serve(config: Config, options: ServeOptions = {}): Promise
   let routerListening = false;
 
   const workloads = Object.keys(config.workloads).map((name) => table.forWorkload(name));
-  const sharedLimits = config.server.shared_limits === undefined ? undefined : connectSharedLimits(config.server.shared_limits, { logger, meter: telemetry.meter });
+  const sharedLimits = config.server.shared_limits === undefined ? undefined : await connectSharedLimits(config.server.shared_limits, { logger, meter: telemetry.meter });
   const shadow = createShadowMirror({
     table,
     workloads,

@@ -124,18 +124,18 @@ export async function main(argv: readonly string[]): Promise<number> {
     case 'start':
     case 'router':
       return runUntilSignal(config, async () => {
-        const services = await serve(config, { mode: verb, telemetry: processTelemetry(config) });
+        const services = await serve(config, { mode: verb, telemetry: await processTelemetry(config) });
         const api = { ingest: services.storage !== undefined, feed: services.evaluation !== undefined };
         return { close: services.close, banner: startBanner(config, services.routerUrl, services.adminUrl, services.storage?.store.location, api) };
       });
     case 'collector':
       return runUntilSignal(config, async () => {
-        const running = await serveCollector(config, { telemetry: processTelemetry(config) });
+        const running = await serveCollector(config, { telemetry: await processTelemetry(config) });
         return { close: running.close, banner: collectorBanner(running.adminUrl, running.storage.store.location) };
       });
     case 'evaluator':
       return runUntilSignal(config, async () => {
-        const running = await serveEvaluator(config, { telemetry: processTelemetry(config) });
+        const running = await serveEvaluator(config, { telemetry: await processTelemetry(config) });
         return { close: running.close, banner: evaluatorBanner(running.adminUrl) };
       });
     case 'routes':
@@ -151,7 +151,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
-function processTelemetry(config: Config): Telemetry {
+function processTelemetry(config: Config): Promise<Telemetry> {
   return startProcessTelemetry({ serviceName: config.telemetry.service_name, otlpEndpoint: config.telemetry.otlp_endpoint });
 }
 

@@ -12,7 +12,7 @@ import { rm, writeFile } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { createClient, type ClickHouseClient, type ClickHouseClientConfigOptions, type ClickHouseSettings } from '@clickhouse/client';
-import { createChdbConnection, type ChdbConnection } from 'chdb/connection';
+import type { ChdbConnection } from 'chdb/connection';
 import type { StorageConfig } from '../schemas/index.ts';
 import { ConfigError } from './config.ts';
 
@@ -194,6 +194,9 @@ export async function createClickHouse(storage: StorageConfig, options: ClickHou
 
 async function clientFor(target: StorageTarget): Promise<ClickHouseClient> {
   if (target.kind === 'embedded') {
+    // Loaded here, not at start-up: the engine's library maps ~170 MB into a process, which
+    // a router or collector on a ClickHouse server, and every CLI verb without storage, never use.
+    const { createChdbConnection } = await import('chdb/connection');
     // chdb and the client each carry a copy of the Connection type (facts.md): one cast.
     const chdb = createChdbConnection({ path: target.path });
     const client = createClient({ connection: chdb as unknown as ClientConnection });

@@ -11,7 +11,6 @@ import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { MeterProvider, PeriodicExportingMetricReader, type IMetricReader } from '@opentelemetry/sdk-metrics';
-import { NodeSDK } from '@opentelemetry/sdk-node';
 import { BatchSpanProcessor, TracerProvider, type SpanProcessor } from '@opentelemetry/sdk-trace';
 import { SummedHistograms, bindSummedHistograms } from './summed-histogram.ts';
 
@@ -74,7 +73,10 @@ export function createTelemetry(options: TelemetryOptions): Telemetry {
 }
 
 /** The process-wide SDK, started before the app (`warmpath start|router|collector|evaluator`). */
-export function startProcessTelemetry(options: TelemetryOptions): Telemetry {
+export async function startProcessTelemetry(options: TelemetryOptions): Promise<Telemetry> {
+  // Loaded by the serving verbs only: with its exporters for every protocol it took ~0.2 s
+  // of every CLI verb's start-up.
+  const { NodeSDK } = await import('@opentelemetry/sdk-node');
   const { prometheus, all, histograms } = readers(options);
   const processors = spanProcessors(options);
   const sdk = new NodeSDK({

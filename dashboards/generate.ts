@@ -9,17 +9,11 @@ import type { RuleGroup } from '@grafana/grafana-foundation-sdk/alerting';
 import type { Dashboard } from '@grafana/grafana-foundation-sdk/dashboard';
 import { stringify } from 'yaml';
 import type { Config } from '../schemas/index.ts';
+import { defaultAlertTarget } from './alert-target.ts';
 import { alertRuleGroup, fileProvisioning, type AlertTarget, type FileProvisioning } from './alerts.ts';
 import { alertLimits, sqlConstants } from './constants.ts';
 import { overviewDashboard } from './overview.ts';
 import { routeDetailDashboard } from './route-detail.ts';
-
-export const defaultAlertTarget: AlertTarget = {
-  datasourceUid: 'warmpath-clickhouse',
-  folderUid: 'warmpath',
-  folderTitle: 'warmpath',
-  ruleGroup: 'warmpath',
-};
 
 export interface Artifacts {
   readonly dashboards: readonly Dashboard[];

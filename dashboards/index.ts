@@ -4,7 +4,8 @@ export { ClickHouseQueryBuilder, clickhousePluginId, dashboardDatasource, format
 export type { ClickHouseQuery, DatasourceRef, QueryFormat } from './clickhouse-query.ts';
 export { alertLimits, renderSql, sqlConstants } from './constants.ts';
 export type { AlertLimits, SqlConstants } from './constants.ts';
-export { artifactFiles, buildArtifacts, defaultAlertTarget, writeArtifacts } from './generate.ts';
+export { defaultAlertTarget } from './alert-target.ts';
+export { artifactFiles, buildArtifacts, writeArtifacts } from './generate.ts';
 export type { ArtifactFile, Artifacts } from './generate.ts';
 export { applyConditionalAll, expandAlertQuery, expandDashboardQuery, expandTimeMacros, interpolateVariables } from './macros.ts';
 export type { TimeRange, VariableValue, Variables } from './macros.ts';

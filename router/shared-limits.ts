@@ -10,7 +10,6 @@
 import type { Meter } from '@opentelemetry/api';
 import Bottleneck from 'bottleneck';
 import type { FastifyBaseLogger } from 'fastify';
-import { Redis } from 'ioredis';
 import type { SharedLimitsConfig } from '../schemas/index.ts';
 
 export interface SharedLimits {
@@ -36,7 +35,9 @@ export function redisLocation(redisUrl: string): string {
  * Connects to the shared Redis. Does not wait for it: limiters created before it answers
  * queue their calls until it does.
  */
-export function connectSharedLimits(config: SharedLimitsConfig, deps: SharedLimitsDeps): SharedLimits {
+export async function connectSharedLimits(config: SharedLimitsConfig, deps: SharedLimitsDeps): Promise<SharedLimits> {
+  // Loaded only when shared limits are configured: most routers never talk to a Redis.
+  const { Redis } = await import('ioredis');
   const where = redisLocation(config.redis_url);
   const client = new Redis(config.redis_url, {
     connectionName: 'warmpath-shadow-limits',

@@ -146,8 +146,8 @@ describe('shared shadow limits (server.shared_limits, a real redis-server)', { s
     const quiet = { logger: pino({ level: 'silent' }), meter: metrics.getMeter('test') };
     const limits = { maxConcurrency: 1, maxRps: 100, queueSize: 10 };
     const handlers = { droppedAtStop: () => {}, failed: () => {}, unavailable: () => {} };
-    const dying = connectSharedLimits({ redis_url: redis.url, key_prefix: 'dies' }, quiet);
-    const living = connectSharedLimits({ redis_url: redis.url, key_prefix: 'dies' }, quiet);
+    const dying = await connectSharedLimits({ redis_url: redis.url, key_prefix: 'dies' }, quiet);
+    const living = await connectSharedLimits({ redis_url: redis.url, key_prefix: 'dies' }, quiet);
     const lane = (shared: typeof dying) => new ShadowLane(limits, handlers, { windowMs: 1, shared: { cluster: shared.clusterOptions('lane'), expirationMs: 800 } });
     const doomed = lane(dying);
     const survivor = lane(living);
