@@ -155,11 +155,30 @@ function processTelemetry(config: Config): Promise<Telemetry> {
   return startProcessTelemetry({ serviceName: config.telemetry.service_name, otlpEndpoint: config.telemetry.otlp_endpoint });
 }
 
-async function runUntilSignal(config: Config, start: () => Promise<{ close(): Promise<void>; banner: string }>): Promise<number> {
+/**
+ * Starts the services, prints the banner, and closes them on SIGTERM or SIGINT. The signals
+ * are listened for from before the start: a signal that arrives while the services start, or
+ * the moment the banner is out, still closes them cleanly once they are up (Node's default
+ * for a signal nobody listens to is to die on the spot). A second signal ends the process at once.
+ */
+export async function runUntilSignal(config: Config, start: () => Promise<{ close(): Promise<void>; banner: string }>): Promise<number> {
+  let received: (signal: NodeJS.Signals) => void = () => {};
+  const signalled = new Promise<NodeJS.Signals>((resolve) => (received = resolve));
+  const stopListening = (): void => {
+    process.off('SIGTERM', onSignal);
+    process.off('SIGINT', onSignal);
+  };
+  const onSignal = (signal: NodeJS.Signals): void => {
+    stopListening();
+    received(signal);
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
   let services;
   try {
     services = await start();
   } catch (err) {
+    stopListening();
     if (err instanceof ConfigError) {
       process.stderr.write(`warmpath: invalid configuration, not starting\n${err.problems.join('\n')}\n`);
       return 1;
@@ -168,16 +187,8 @@ async function runUntilSignal(config: Config, start: () => Promise<{ close(): Pr
     return 1;
   }
   process.stdout.write(services.banner);
-  await new Promise<void>((resolve) => {
-    const stop = (signal: NodeJS.Signals): void => {
-      process.stdout.write(`warmpath: ${signal} received, finishing in-flight requests (up to ${config.server.shutdown_grace_ms} ms)\n`);
-      process.off('SIGTERM', stop);
-      process.off('SIGINT', stop);
-      resolve();
-    };
-    process.on('SIGTERM', stop);
-    process.on('SIGINT', stop);
-  });
+  const signal = await signalled;
+  process.stdout.write(`warmpath: ${signal} received, finishing in-flight requests (up to ${config.server.shutdown_grace_ms} ms)\n`);
   await services.close();
   return 0;
 }

@@ -52,9 +52,11 @@ async function loadedByServing(args: string[]): Promise<Set<string>> {
       });
       child.once('exit', (code) => reject(new Error(`exited ${code} before its banner: ${out}`)));
     });
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    let err = '';
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    const exited = new Promise<string>((resolve) => child.once('exit', (code, signal) => resolve(`code ${code} signal ${signal}`)));
     child.kill('SIGTERM');
-    assert.equal(await exited, 0);
+    assert.equal(await exited, 'code 0 signal null', `${out}\n${err}`);
   } finally {
     child.kill('SIGKILL');
   }

@@ -6,6 +6,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { stringify } from 'yaml';
+import { runUntilSignal } from '../bin/warmpath.ts';
+import type { Config } from '../schemas/index.ts';
 import { openAICompletion, startUpstream } from './helpers/upstreams.ts';
 import { route } from './helpers/warmpath.ts';
 import { tempDir } from './helpers/clickhouse.ts';
@@ -110,4 +112,31 @@ test('SIGTERM: stops accepting, finishes the in-flight request, exits 0', async 
     child.kill('SIGKILL');
     await upstream.close();
   }
+});
+
+test('a SIGTERM while the services start closes them once they are up, and exits 0', { timeout: 5000 }, async () => {
+  const events: string[] = [];
+  let up: () => void = () => {};
+  const starting = new Promise<void>((resolve) => (up = resolve));
+  const ran = runUntilSignal({ server: { shutdown_grace_ms: 1000 } } as Config, async () => {
+    await starting;
+    events.push('started');
+    return { banner: '', close: async () => void events.push('closed') };
+  });
+  // A real process would die here if nothing listened yet (Node's default for SIGTERM).
+  process.emit('SIGTERM', 'SIGTERM');
+  up();
+  assert.equal(await ran, 0);
+  assert.deepEqual(events, ['started', 'closed']);
+  assert.equal(process.listenerCount('SIGTERM'), 0);
+  assert.equal(process.listenerCount('SIGINT'), 0);
+});
+
+test('a start that fails stops listening for signals and exits 1', async () => {
+  const code = await runUntilSignal({ server: { shutdown_grace_ms: 1000 } } as Config, async () => {
+    throw new Error('the port is taken');
+  });
+  assert.equal(code, 1);
+  assert.equal(process.listenerCount('SIGTERM'), 0);
+  assert.equal(process.listenerCount('SIGINT'), 0);
 });
