@@ -15,6 +15,7 @@ import { route, startWarmpath, type TestWarmpath } from './helpers/warmpath.ts';
 import { drillPlan, formatDrillReport, mergeDrillReports, progressLine, type DrillArgs, type DrillPlan } from '../bin/drill.ts';
 import { drillVerdict, type DrillReport, type DrillRouteStats, type DrillStats, type EligibilitySource } from '../router/index.ts';
 import { tempDir } from './helpers/clickhouse.ts';
+import { until } from './helpers/until.ts';
 
 const token = 'drill-admin-token-0123';
 const topology = (primaryUrl: string, backupUrl: string) => ({
@@ -92,20 +93,12 @@ async function traffic(done: Promise<unknown>, routerUrl = wp.routerUrl): Promis
   return sent;
 }
 
-async function until(what: () => boolean, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!what()) {
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
 describe('warmpath drill against a running router', () => {
   test('a 2s drill with a healthy secondary: started line, report, verdict passed, exit 0', async () => {
     let sent = 0;
     const run = await drill(['--workload', 'support', '--route', 'b', '--share', '0.5', '--for', '2s'], async (child) => {
-      await until(() => /started on workload support/.test(child.stdout()));
-      const stop = until(() => /verdict:/.test(child.stdout()), 20_000);
+      await until(() => /started on workload support/.test(child.stdout()), { timeoutMs: 15_000 });
+      const stop = until(() => /verdict:/.test(child.stdout()), { timeoutMs: 20_000 });
       sent = await traffic(stop);
     });
     assert.equal(run.code, 0, `${run.stdout}\n${run.stderr}`);
@@ -126,11 +119,11 @@ describe('warmpath drill against a running router', () => {
     backup.fallback = () => openAIError(503, 'backup overloaded');
     try {
       const run = await drill(['--workload', 'support', '--share', '1', '--for', '1m'], async (child) => {
-        await until(() => /started on workload support/.test(child.stdout()));
+        await until(() => /started on workload support/.test(child.stdout()), { timeoutMs: 15_000 });
         let enough!: () => void;
         const stop = new Promise<void>((resolve) => (enough = resolve));
         const sending = traffic(stop);
-        await until(() => backup.hits.length >= 3);
+        await until(() => backup.hits.length >= 3, { timeoutMs: 15_000 });
         enough();
         await sending;
         child.kill('SIGINT');
@@ -149,8 +142,8 @@ describe('warmpath drill against a running router', () => {
 
   test('--json prints the final report as JSON on stdout', async () => {
     const run = await drill(['--workload', 'support', '--route', 'b', '--share', '1', '--for', '1s', '--json'], async () => {
-      await until(() => wp.drills.list().active.length === 1);
-      await traffic(until(() => wp.drills.list().active.length === 0));
+      await until(() => wp.drills.list().active.length === 1, { timeoutMs: 15_000 });
+      await traffic(until(() => wp.drills.list().active.length === 0, { timeoutMs: 15_000 }));
     });
     assert.equal(run.code, 0, run.stderr);
     const report = JSON.parse(run.stdout) as DrillReport;
@@ -163,8 +156,8 @@ describe('warmpath drill against a running router', () => {
     ineligible.add('b');
     try {
       const run = await drill(['--workload', 'support', '--route', 'b', '--share', '1', '--for', '1s'], async () => {
-        await until(() => wp.drills.list().active.length === 1);
-        await traffic(until(() => wp.drills.list().active.length === 0));
+        await until(() => wp.drills.list().active.length === 1, { timeoutMs: 15_000 });
+        await traffic(until(() => wp.drills.list().active.length === 0, { timeoutMs: 15_000 }));
       });
       assert.equal(run.code, 1, `${run.stdout}\n${run.stderr}`);
       assert.match(run.stdout, /started on workload support.*\n.*follow: GET .*\n  warning: b is not eligible for failover right now: drawn requests go to the primary until one is \(warmpath routes --config \S+\.yaml says why\)\n/);
@@ -195,8 +188,8 @@ describe('warmpath drill on two router replicas (--router, twice)', () => {
   /** Traffic to both routers from when both drills run until both have ended. */
   const trafficToBoth = async () => {
     const active = (n: number) => () => wp.drills.list().active.length === n && replica.drills.list().active.length === n;
-    await until(active(1));
-    const ended = until(active(0), 20_000);
+    await until(active(1), { timeoutMs: 15_000 });
+    const ended = until(active(0), { timeoutMs: 20_000 });
     await Promise.all([traffic(ended), traffic(ended, replica.routerUrl)]);
   };
 

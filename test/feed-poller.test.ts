@@ -15,19 +15,12 @@ import { FeedPublisher, registerFeedRoute } from '../evaluator/index.ts';
 import { createFeedEligibility, startFeedPoller } from '../router/index.ts';
 import type { EligibilityEntry } from '../schemas/index.ts';
 import { counter } from './helpers/metrics.ts';
+import { until } from './helpers/until.ts';
 
 const entry = (eligible: boolean): EligibilityEntry => ({
   workload: 'support', route: 'claude', role: 'secondary', eligible, reasons: eligible ? [] : ['parity: json_keys failures 40.0% > limit 2.0%'],
   since: new Date().toISOString(), warmth: {}, parity: {},
 });
-
-async function until(check: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('condition not reached in time');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 test('long-polls the feed, follows changes at once, and fails safe when the evaluator is gone', async () => {
   const publisher = new FeedPublisher(60_000);
@@ -107,9 +100,9 @@ test('a feed that fails its check is refused and counted; the last good one stay
     assert.ok((await refusedCount()) >= 1);
 
     serve(() => '<html>502 Bad Gateway</html>');
-    await until(() => logLines.some((l) => l.includes('not JSON')), 8000);
+    await until(() => logLines.some((l) => l.includes('not JSON')), { timeoutMs: 8000 });
     serve(document(false));
-    await until(() => !view.snapshot().isEligible('support', 'claude'), 40_000);
+    await until(() => !view.snapshot().isEligible('support', 'claude'), { timeoutMs: 40_000 });
     assert.equal(view.current()?.version, 4, 'a valid feed is taken again once the evaluator serves one');
   } finally {
     await poller.stop();

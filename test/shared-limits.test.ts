@@ -19,6 +19,7 @@ import { counter, metricValue } from './helpers/metrics.ts';
 import { redisUnavailable, startRedis, type TestRedis } from './helpers/redis.ts';
 import { openAICompletion } from './helpers/upstreams.ts';
 import { route, startWarmpath, type TestWarmpath } from './helpers/warmpath.ts';
+import { until } from './helpers/until.ts';
 
 /** An OpenAI-compatible upstream that answers after `delayMs`, counting calls in flight. */
 async function countingUpstream(delayMs: number) {
@@ -72,14 +73,6 @@ async function askAll(routers: readonly TestWarmpath[], perRouter: number): Prom
   );
 }
 
-async function until(what: string, done: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await done())) {
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await sleep(20);
-  }
-}
-
 const skip = redisUnavailable();
 
 describe('shared shadow limits (server.shared_limits, a real redis-server)', { skip }, () => {
@@ -120,7 +113,7 @@ describe('shared shadow limits (server.shared_limits, a real redis-server)', { s
     const routers = [open(await startWarmpath(config)), open(await startWarmpath(config))];
     await Promise.all(routers.map((wp) => wp.shadow.limitsReady()));
     await askAll(routers, 20);
-    await until('40 shadow calls', () => secondary.seen.calls === 40);
+    await until(() => secondary.seen.calls === 40, { what: '40 shadow calls' });
     const spanMs = Math.max(...secondary.seen.startsMs) - Math.min(...secondary.seen.startsMs);
     // 10 at once, then 10 per refill: the last call starts at least two refill intervals
     // after the first (one router alone would need one: 20 calls on 10 plus 10).
@@ -155,13 +148,13 @@ describe('shared shadow limits (server.shared_limits, a real redis-server)', { s
       await Promise.all([doomed.ready, survivor.ready]);
       let hung = false;
       doomed.offer(() => ((hung = true), new Promise<void>(() => {})));
-      await until('the doomed call to hold the only slot', () => hung);
+      await until(() => hung, { what: 'the doomed call to hold the only slot' });
       // The doomed router vanishes without freeing its slot: no more heartbeats, no `free`.
       await dying.close();
       const startedMs = performance.now();
       let ranAfterMs: number | undefined;
       survivor.offer(async () => void (ranAfterMs = performance.now() - startedMs));
-      await until('the survivor to get the slot', () => ranAfterMs !== undefined);
+      await until(() => ranAfterMs !== undefined, { what: 'the survivor to get the slot' });
       assert.ok(ranAfterMs !== undefined && ranAfterMs >= 300, `the slot was free after ${Math.round(ranAfterMs ?? 0)} ms, before the batch expired`);
     } finally {
       await survivor.stop();
@@ -180,14 +173,14 @@ describe('shared shadow limits (server.shared_limits, a real redis-server)', { s
     assert.equal(metricValue(await metrics(), 'warmpath_shared_limits_connected'), 0);
     const late = await startRedis(port);
     try {
-      await until('the queued shadow calls', () => secondary.seen.calls === 3, 15_000);
+      await until(() => secondary.seen.calls === 3, { what: 'the queued shadow calls', timeoutMs: 15_000 });
       assert.equal(metricValue(await metrics(), 'warmpath_shared_limits_connected'), 1);
     } finally {
       await late.stop();
     }
     // Redis gone again: calls sampled now fail their Redis commands and are counted.
     await askAll([wp], 2);
-    await until('two calls counted as limits_unavailable', async () => counter(await metrics(), 'warmpath_shadow_dropped_total', { reason: 'limits_unavailable' }) === 2, 15_000);
+    await until(async () => counter(await metrics(), 'warmpath_shadow_dropped_total', { reason: 'limits_unavailable' }) === 2, { what: 'two calls counted as limits_unavailable', timeoutMs: 15_000 });
     assert.equal(secondary.seen.calls, 3);
   });
 
