@@ -97,7 +97,7 @@ describe('warmpath drill against a running router', () => {
   test('a 2s drill with a healthy secondary: started line, report, verdict passed, exit 0', async () => {
     let sent = 0;
     const run = await drill(['--workload', 'support', '--route', 'b', '--share', '0.5', '--for', '2s'], async (child) => {
-      await until(() => /started on workload support/.test(child.stdout()), { timeoutMs: 15_000 });
+      await until(() => /started on workload support/.test(child.stdout()));
       const stop = until(() => /verdict:/.test(child.stdout()), { timeoutMs: 20_000 });
       sent = await traffic(stop);
     });
@@ -119,11 +119,11 @@ describe('warmpath drill against a running router', () => {
     backup.fallback = () => openAIError(503, 'backup overloaded');
     try {
       const run = await drill(['--workload', 'support', '--share', '1', '--for', '1m'], async (child) => {
-        await until(() => /started on workload support/.test(child.stdout()), { timeoutMs: 15_000 });
+        await until(() => /started on workload support/.test(child.stdout()));
         let enough!: () => void;
         const stop = new Promise<void>((resolve) => (enough = resolve));
         const sending = traffic(stop);
-        await until(() => backup.hits.length >= 3, { timeoutMs: 15_000 });
+        await until(() => backup.hits.length >= 3);
         enough();
         await sending;
         child.kill('SIGINT');
@@ -142,8 +142,8 @@ describe('warmpath drill against a running router', () => {
 
   test('--json prints the final report as JSON on stdout', async () => {
     const run = await drill(['--workload', 'support', '--route', 'b', '--share', '1', '--for', '1s', '--json'], async () => {
-      await until(() => wp.drills.list().active.length === 1, { timeoutMs: 15_000 });
-      await traffic(until(() => wp.drills.list().active.length === 0, { timeoutMs: 15_000 }));
+      await until(() => wp.drills.list().active.length === 1);
+      await traffic(until(() => wp.drills.list().active.length === 0));
     });
     assert.equal(run.code, 0, run.stderr);
     const report = JSON.parse(run.stdout) as DrillReport;
@@ -156,8 +156,8 @@ describe('warmpath drill against a running router', () => {
     ineligible.add('b');
     try {
       const run = await drill(['--workload', 'support', '--route', 'b', '--share', '1', '--for', '1s'], async () => {
-        await until(() => wp.drills.list().active.length === 1, { timeoutMs: 15_000 });
-        await traffic(until(() => wp.drills.list().active.length === 0, { timeoutMs: 15_000 }));
+        await until(() => wp.drills.list().active.length === 1);
+        await traffic(until(() => wp.drills.list().active.length === 0));
       });
       assert.equal(run.code, 1, `${run.stdout}\n${run.stderr}`);
       assert.match(run.stdout, /started on workload support.*\n.*follow: GET .*\n  warning: b is not eligible for failover right now: drawn requests go to the primary until one is \(warmpath routes --config \S+\.yaml says why\)\n/);
@@ -188,7 +188,7 @@ describe('warmpath drill on two router replicas (--router, twice)', () => {
   /** Traffic to both routers from when both drills run until both have ended. */
   const trafficToBoth = async () => {
     const active = (n: number) => () => wp.drills.list().active.length === n && replica.drills.list().active.length === n;
-    await until(active(1), { timeoutMs: 15_000 });
+    await until(active(1));
     const ended = until(active(0), { timeoutMs: 20_000 });
     await Promise.all([traffic(ended), traffic(ended, replica.routerUrl)]);
   };

@@ -173,14 +173,14 @@ describe('shared shadow limits (server.shared_limits, a real redis-server)', { s
     assert.equal(metricValue(await metrics(), 'warmpath_shared_limits_connected'), 0);
     const late = await startRedis(port);
     try {
-      await until(() => secondary.seen.calls === 3, { what: 'the queued shadow calls', timeoutMs: 15_000 });
+      await until(() => secondary.seen.calls === 3, { what: 'the queued shadow calls' });
       assert.equal(metricValue(await metrics(), 'warmpath_shared_limits_connected'), 1);
     } finally {
       await late.stop();
     }
     // Redis gone again: calls sampled now fail their Redis commands and are counted.
     await askAll([wp], 2);
-    await until(async () => counter(await metrics(), 'warmpath_shadow_dropped_total', { reason: 'limits_unavailable' }) === 2, { what: 'two calls counted as limits_unavailable', timeoutMs: 15_000 });
+    await until(async () => counter(await metrics(), 'warmpath_shadow_dropped_total', { reason: 'limits_unavailable' }) === 2, { what: 'two calls counted as limits_unavailable' });
     assert.equal(secondary.seen.calls, 3);
   });
 
