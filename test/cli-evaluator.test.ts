@@ -2,14 +2,13 @@
 // embedded store in a temporary folder.
 
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { writeCliConfig } from './helpers/cli.ts';
+import { cliPath as cli, startServing, stopServing, writeCliConfig } from './helpers/cli.ts';
 import { route } from './helpers/warmpath.ts';
 import { tempDir } from './helpers/clickhouse.ts';
 
-const cli = new URL('../bin/warmpath.ts', import.meta.url).pathname;
 
 /** The embedded data lands beside the config (`storage.clickhouse` defaults to `embedded:./data`). */
 function writeConfig(extra: Record<string, unknown> = {}): string {
@@ -21,34 +20,8 @@ function writeConfig(extra: Record<string, unknown> = {}): string {
   }).file;
 }
 
-async function startProcess(args: string[], pattern: RegExp): Promise<{ child: ChildProcess; match: RegExpExecArray }> {
-  const child = spawn(process.execPath, [cli, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  const match = await new Promise<RegExpExecArray>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no banner: ${out}`)), 30_000);
-    const onData = (d: Buffer): void => {
-      out += d.toString();
-      const m = pattern.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m);
-      }
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`exited ${code}: ${out}`)));
-  });
-  return { child, match };
-}
-
-async function stop(child: ChildProcess): Promise<number | null> {
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  child.kill('SIGTERM');
-  return exited;
-}
-
 test('warmpath evaluator publishes the feed on its admin listener', async () => {
-  const { child, match } = await startProcess(['evaluator', '--config', writeConfig()], /admin\s+(http:\/\/[\d.:]+)/);
+  const { child, match } = await startServing(['evaluator', '--config', writeConfig()], /admin\s+(http:\/\/[\d.:]+)/);
   try {
     const admin = match[1] as string;
     let feed: { routes: { route: string; eligible: boolean; reasons: string[] }[] } | undefined;
@@ -61,7 +34,7 @@ test('warmpath evaluator publishes the feed on its admin listener', async () => 
     assert.deepEqual(feed.routes.map((r) => r.route), ['a', 'b', 'far']);
     assert.match(feed.routes[2]?.reasons.join('; ') ?? '', /not certified: region eu not in \[us\]/);
     assert.equal((await fetch(`${admin}/readyz`)).status, 200);
-    assert.equal(await stop(child), 0);
+    assert.equal(await stopServing(child), 0);
   } finally {
     child.kill('SIGKILL');
   }
@@ -72,7 +45,7 @@ test('warmpath routes prints the table of a running warmpath start', async () =>
   const probe = spawnSync(process.execPath, ['-e', "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})"], { encoding: 'utf8' });
   const adminPort = Number(probe.stdout.trim());
   const file = writeConfig({ server: { listen: '127.0.0.1:0', admin_listen: `127.0.0.1:${adminPort}` }, storage: { clickhouse: `embedded:${join(dir, 'data')}` } });
-  const { child, match } = await startProcess(['start', '--config', file], /admin\s+(http:\/\/[\d.:]+)\s+\(\/healthz \/readyz \/metrics\)\n\s+(.*)\n/);
+  const { child, match } = await startServing(['start', '--config', file], /admin\s+(http:\/\/[\d.:]+)\s+\(\/healthz \/readyz \/metrics\)\n\s+(.*)\n/);
   try {
     // The banner lists the admin API this process serves, and every GET it lists answers.
     const [admin, paths] = [match[1] as string, (match[2] as string).split(', ')];
@@ -92,7 +65,7 @@ test('warmpath routes prints the table of a running warmpath start', async () =>
     assert.match(table, /support\s+b\s+secondary\s+no\s+0\s.*closed.*cold: 0 samples in 1h < 50/);
     const json = JSON.parse(spawnSync(process.execPath, [cli, 'routes', '--json', '--config', file], { encoding: 'utf8' }).stdout) as { route: string; breaker: string }[];
     assert.deepEqual(json.map((r) => [r.route, r.breaker]), [['a', 'closed'], ['b', 'closed'], ['far', 'closed']]);
-    assert.equal(await stop(child), 0);
+    assert.equal(await stopServing(child), 0);
   } finally {
     child.kill('SIGKILL');
   }

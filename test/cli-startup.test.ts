@@ -3,11 +3,10 @@
 // shared limits only: a verb loads them when it uses them, never to print help or a matrix.
 
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { cliPath, writeCliConfig } from './helpers/cli.ts';
+import { runCli, startServing, stopServing, writeCliConfig } from './helpers/cli.ts';
 import { tempDir } from './helpers/clickhouse.ts';
 
 const recorder = new URL('./helpers/record-loads.ts', import.meta.url).pathname;
@@ -24,40 +23,17 @@ function packagesIn(file: string): Set<string> {
 /** Runs a verb to its end; the packages it loaded. */
 function loadedBy(args: string[]): { status: number | null; packages: Set<string>; stderr: string } {
   const file = loadsFile();
-  const r = spawnSync(process.execPath, ['--import', recorder, cliPath, ...args], {
-    encoding: 'utf8',
-    timeout: 30_000,
-    env: { ...process.env, WARMPATH_TEST_LOADS: file },
-  });
+  const r = runCli(args, { nodeArgs: ['--import', recorder], env: { ...process.env, WARMPATH_TEST_LOADS: file }, timeoutMs: 30_000 });
   return { status: r.status, packages: packagesIn(file), stderr: r.stderr };
 }
 
 /** Starts a serving verb, waits for its banner, stops it with SIGTERM; the packages it loaded. */
 async function loadedByServing(args: string[]): Promise<Set<string>> {
   const file = loadsFile();
-  const child = spawn(process.execPath, ['--import', recorder, cliPath, ...args], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, WARMPATH_TEST_LOADS: file },
-  });
-  let out = '';
-  let err = '';
-  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+  // The banner's last line.
+  const { child, output } = await startServing(args, /Stop with Ctrl-C/, { nodeArgs: ['--import', recorder], env: { ...process.env, WARMPATH_TEST_LOADS: file } });
   try {
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no banner: ${out}\n${err}`)), 30_000);
-      child.stdout.on('data', (d: Buffer) => {
-        out += d.toString();
-        // The banner's last line.
-        if (out.includes('Stop with Ctrl-C')) {
-          clearTimeout(timer);
-          resolve();
-        }
-      });
-      child.once('exit', (code) => reject(new Error(`exited ${code} before its banner: ${out}\n${err}`)));
-    });
-    const exited = new Promise<string>((resolve) => child.once('exit', (code, signal) => resolve(`code ${code} signal ${signal}`)));
-    child.kill('SIGTERM');
-    assert.equal(await exited, 'code 0 signal null', `${out}\n${err}`);
+    assert.equal(await stopServing(child), 0, output());
   } finally {
     child.kill('SIGKILL');
   }

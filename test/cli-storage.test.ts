@@ -2,13 +2,12 @@
 // on SIGTERM), and `warmpath router` refusing to start without a collector URL.
 
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { openClickHouse } from '../core/index.ts';
 import { syntheticRecord } from '../collector/index.ts';
 import { rows } from './helpers/clickhouse.ts';
-import { cliPath as cli, runCli as run, writeCliConfig as writeConfig } from './helpers/cli.ts';
+import { runCli as run, startServing, stopServing, writeCliConfig as writeConfig } from './helpers/cli.ts';
 
 test('--help lists the storage verbs', () => {
   const r = run(['--help']);
@@ -36,26 +35,13 @@ test('router without server.collector_url: exit 1 naming the key', () => {
 
 test('collector: takes NDJSON on the admin listener and flushes it to ClickHouse on SIGTERM', async () => {
   const { file, dir } = writeConfig({ storage: { batch_max_delay_ms: 60_000 } });
-  const child = spawn(process.execPath, [cli, 'collector', '--config', file], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const { child, match } = await startServing(['collector', '--config', file], /ingest\s+POST (http:\/\/[\d.:]+)\/v1\/exchanges/);
   try {
-    let out = '';
-    const adminUrl = await new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no banner: ${out}`)), 15_000);
-      child.stdout.on('data', (d: Buffer) => {
-        out += d.toString();
-        const m = /ingest\s+POST (http:\/\/[\d.:]+)\/v1\/exchanges/.exec(out);
-        if (m) {
-          clearTimeout(timer);
-          resolve(m[1] as string);
-        }
-      });
-    });
+    const adminUrl = match[1] as string;
     const body = [syntheticRecord(1), syntheticRecord(2)].map((r) => JSON.stringify(r)).join('\n');
     const answer = await fetch(`${adminUrl}/v1/exchanges`, { method: 'POST', headers: { 'content-type': 'application/x-ndjson' }, body });
     assert.deepEqual(await answer.json(), { accepted: 2, rejected: 0, errors: [] });
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-    child.kill('SIGTERM');
-    assert.equal(await exited, 0);
+    assert.equal(await stopServing(child), 0);
   } finally {
     child.kill('SIGKILL');
   }

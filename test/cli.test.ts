@@ -1,22 +1,16 @@
 // The warmpath CLI as a user runs it: a separate process, its exit codes and its output.
 
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { stringify } from 'yaml';
 import { runUntilSignal } from '../bin/warmpath.ts';
 import type { Config } from '../schemas/index.ts';
+import { runCli as run, startServing, stopServing } from './helpers/cli.ts';
 import { openAICompletion, startUpstream } from './helpers/upstreams.ts';
 import { route } from './helpers/warmpath.ts';
 import { tempDir } from './helpers/clickhouse.ts';
-
-const cli = new URL('../bin/warmpath.ts', import.meta.url).pathname;
-
-function run(args: string[]) {
-  return spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', timeout: 20_000 });
-}
 
 function writeConfig(config: unknown): string {
   const file = join(tempDir('cli'), 'warmpath.yaml');
@@ -81,35 +75,26 @@ test('SIGTERM: stops accepting, finishes the in-flight request, exits 0', async 
     routes: { a: route('up', 'm') },
     workloads: { support: { primary: 'a' } },
   });
-  const child = spawn(process.execPath, [cli, 'start', '--config', file], { stdio: ['ignore', 'pipe', 'pipe'] });
   try {
-    let out = '';
-    const routerUrl = await new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no banner: ${out}`)), 15_000);
-      child.stdout.on('data', (d: Buffer) => {
-        out += d.toString();
-        const m = /router \(OpenAI-compatible\)\s+(http:\/\/[\d.:]+)\/v1/.exec(out);
-        if (m) {
-          clearTimeout(timer);
-          resolve(m[1] as string);
-        }
+    const { child, match } = await startServing(['start', '--config', file], /router \(OpenAI-compatible\)\s+(http:\/\/[\d.:]+)\/v1/, { timeoutMs: 15_000 });
+    try {
+      const routerUrl = match[1] as string;
+      const inFlight = fetch(`${routerUrl}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'support', messages: [{ role: 'user', content: 'hi' }] }),
       });
-    });
-    const inFlight = fetch(`${routerUrl}/v1/chat/completions`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ model: 'support', messages: [{ role: 'user', content: 'hi' }] }),
-    });
-    while (upstream.hits.length === 0) await new Promise((r) => setTimeout(r, 10));
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-    child.kill('SIGTERM');
-    const answer = await inFlight;
-    assert.equal(answer.status, 200);
-    assert.equal(((await answer.json()) as { choices: { message: { content: string } }[] }).choices[0]?.message.content, 'slow but sure');
-    assert.equal(await exited, 0);
-    await assert.rejects(fetch(`${routerUrl}/v1/models`), 'no longer accepting');
+      while (upstream.hits.length === 0) await new Promise((r) => setTimeout(r, 10));
+      const exited = stopServing(child);
+      const answer = await inFlight;
+      assert.equal(answer.status, 200);
+      assert.equal(((await answer.json()) as { choices: { message: { content: string } }[] }).choices[0]?.message.content, 'slow but sure');
+      assert.equal(await exited, 0);
+      await assert.rejects(fetch(`${routerUrl}/v1/models`), 'no longer accepting');
+    } finally {
+      child.kill('SIGKILL');
+    }
   } finally {
-    child.kill('SIGKILL');
     await upstream.close();
   }
 });
