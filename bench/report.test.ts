@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { ClosedLoopResult, OpenLoopResult, Percentiles } from './load-spec.ts';
 import { combineClosed, combineOpen, type Measurement } from './measure.ts';
-import { figures, humanReport, pairedRatios, roundLines, type BenchResults } from './report.ts';
+import { figures, humanReport, pairedRatios, roundLines, saturationNotes, type BenchResults } from './report.ts';
 
 test('paired ratios: one per round, NaN where the denominator is not positive or missing', () => {
   const cases: [number[], number[], number[]][] = [
@@ -142,4 +142,30 @@ test('a figure between two targets is the median of its rounds\' own ratios, not
     combineOpen([0.25, 0.4, 0.3].map((p50) => openRound('warmpath', p50, 3))),
   ];
   assert.equal(figures({ ...results(3), overhead: open })['router.vs_bare_p50_ratio'], 1.5);
+});
+
+test('saturation notes: a proxy using 90% of a core or more at a fixed rate is named, with its share', () => {
+  const cases: [target: string, cpuPct: number | undefined, noted: boolean][] = [
+    ['portkey', 107, true],
+    ['portkey', 90, true],
+    ['portkey', 89.9, false],
+    ['warmpath', 36, false],
+    ['bare proxy', undefined, false],
+    ['direct', 100, false],
+  ];
+  for (const [target, cpuPct, noted] of cases) {
+    const notes = saturationNotes([{ ...openRound(target, 1, 5), targetCpuPct: cpuPct }], 1000);
+    assert.equal(notes.length, noted ? 1 : 0, `${target} at ${cpuPct}%`);
+    if (noted) assert.match(notes[0] ?? '', new RegExp(`^note: ${target} used ${Math.round(cpuPct ?? 0)}% of a core at 1,000 req/s`));
+  }
+});
+
+test('the human report notes a saturated proxy under the overhead table, and only there', () => {
+  const r = results(3);
+  const saturated: BenchResults = { ...r, overhead: r.overhead.map((m) => (m.target === 'portkey' ? { ...m, targetCpuPct: 104 } : m)) };
+  const text = humanReport(saturated, figures(saturated));
+  const overheadSection = text.slice(0, text.indexOf('Max throughput'));
+  assert.match(overheadSection, /note: portkey used 104% of a core at 1,000 req\/s/);
+  assert.equal(text.split('note: ').length - 1, 1);
+  assert.doesNotMatch(humanReport(r, figures(r)), /note: /);
 });

@@ -232,6 +232,23 @@ export function roundLines(r: BenchResults): { overhead: string[]; max: string[]
   return out;
 }
 
+// A Node proxy's process runs its event loop on one core; near a whole core at a fixed rate,
+// requests queue behind each other and its latency is mostly waiting. Portkey reaches it at
+// 1,000 req/s in the VM's slow phases (thirty-fourth look), where its p50 overhead jumps
+// from ~0.9 ms to 6–76 ms and the Portkey ratios stop saying anything about warmpath.
+const saturatedCpuPct = 90;
+
+/** A note per proxy that used most of a core at a fixed rate: its latency there is queueing. */
+export function saturationNotes(rows: readonly Measurement<OpenLoopResult>[], rate: number): string[] {
+  return rows
+    .filter((m) => m.target !== 'direct' && finite(m.targetCpuPct) && m.targetCpuPct >= saturatedCpuPct)
+    .map(
+      (m) =>
+        `note: ${m.target} used ${pct(m.targetCpuPct)} of a core at ${num(rate)} req/s, about all its event loop can: ` +
+        `requests queued behind each other, so its latency here is mostly waiting, not its cost per request, and ratios taken from its row compare against a proxy at its limit`,
+    );
+}
+
 export function humanReport(r: BenchResults, f: Figures): string {
   const out: string[] = [];
   const cpuCols = ['proxy CPU', 'upstream CPU', 'loadgen CPU', 'other CPU', 'send lag p99', 'errors'];
@@ -239,7 +256,7 @@ export function humanReport(r: BenchResults, f: Figures): string {
   const byRound = roundLines(r);
   out.push(`Overhead: open loop at ${num(r.overheadRate)} req/s, upstream answers at once (ms, send to last byte${medianNote(roundsOf(r.overhead))})`);
   out.push(table(['target', 'req/s', 'p50', 'p90', 'p99', 'max', '+p50', '+p99', ...cpuCols], openRows(r.overhead, true)));
-  out.push(...byRound.overhead, '');
+  out.push(...byRound.overhead, ...saturationNotes(r.overhead, r.overheadRate), '');
 
   out.push(`Max throughput: closed loop, ${r.maxConnections} connections (${r.max[0]?.load.generator ?? 'no generator ran'}), upstream answers at once (ms${medianNote(roundsOf(r.max))}${fewerRounds(r.max)})`);
   out.push(
