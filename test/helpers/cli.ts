@@ -17,14 +17,20 @@ export interface CliProcessOptions {
   readonly timeoutMs?: number;
 }
 
+/** What follows the node executable: the Node flags, the entry point, the verb's arguments. */
+function cliArgv(args: readonly string[], options: CliProcessOptions): string[] {
+  return [...(options.nodeArgs ?? []), cliPath, ...args];
+}
+
 export function runCli(args: string[], options: CliProcessOptions = {}): SpawnSyncReturns<string> {
-  return spawnSync(process.execPath, [...(options.nodeArgs ?? []), cliPath, ...args], { encoding: 'utf8', timeout: options.timeoutMs ?? 20_000, env: options.env ?? process.env });
+  return spawnSync(process.execPath, cliArgv(args, options), { encoding: 'utf8', timeout: options.timeoutMs ?? 20_000, env: options.env ?? process.env });
 }
 
 /** Like runCli, without blocking this process (for tests whose upstreams live in it). */
-export function runCliAsync(args: string[], timeoutMs = 60_000): Promise<{ status: number | null; stdout: string; stderr: string }> {
+export function runCliAsync(args: string[], options: CliProcessOptions = {}): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [cliPath, ...args], { encoding: 'utf8', timeout: timeoutMs, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
+    const spawnOptions = { encoding: 'utf8' as const, timeout: options.timeoutMs ?? 60_000, maxBuffer: 16 << 20, env: options.env ?? process.env };
+    execFile(process.execPath, cliArgv(args, options), spawnOptions, (err, stdout, stderr) => {
       const code = err === null ? 0 : typeof err.code === 'number' ? err.code : null;
       resolve({ status: code, stdout, stderr });
     });
@@ -63,7 +69,7 @@ export async function startServing(
   ready: RegExp,
   options: CliProcessOptions = {},
 ): Promise<ServingProcess> {
-  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), cliPath, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: options.env ?? process.env });
+  const child = spawn(process.execPath, cliArgv(args, options), { stdio: ['ignore', 'pipe', 'pipe'], env: options.env ?? process.env });
   let out = '';
   const match = await new Promise<RegExpExecArray>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`no banner: ${out}`)), options.timeoutMs ?? 30_000);
