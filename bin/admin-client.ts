@@ -3,7 +3,8 @@
 // the URL and, for warmpath's own error bodies, the code.
 
 import { request } from 'undici';
-import { isLoopback, parseListen } from '../core/index.ts';
+// The listen-address helpers alone: core's index loads the serving libraries.
+import { isLoopback, parseListen } from '../core/durations.ts';
 import type { Config } from '../schemas/index.ts';
 
 export function adminBaseUrl(config: Config): string {

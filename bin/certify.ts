@@ -1,6 +1,7 @@
 // `warmpath certify`: the workload × route certification matrix, each refusal with its reason.
 
-import { certify } from '../core/index.ts';
+// The policy check alone, not core's index, which loads the serving verbs' libraries.
+import { certify } from '../core/policy.ts';
 import type { Config } from '../schemas/index.ts';
 import { formatTable } from './terminal.ts';
 

@@ -27,25 +27,8 @@ import {
 import { createProviderClients, type ProviderClients } from '../providers/index.ts';
 import { requestContent } from '../router/index.ts';
 import { chatRequestSchema, type ChatRequest, type Config, type RoutePolicy, type WorkloadConfig } from '../schemas/index.ts';
+import { evalHelp } from './eval-options.ts';
 import { formatTable, percent as pct, type Output } from './terminal.ts';
-
-export const evalOptions = {
-  prompts: { type: 'string' },
-  workload: { type: 'string' },
-  concurrency: { type: 'string' },
-  seed: { type: 'string' },
-  'max-failures': { type: 'string' },
-} as const;
-
-export const evalHelp = `Options of \`warmpath eval\` (offline parity on a prompt set; exit 0 pass, 1 fail):
-  --prompts FILE         JSON Lines, one chat completion request per line; its "model" names
-                         the workload (as with the router), unless --workload is given
-  --workload NAME        evaluate every prompt against this workload
-  --concurrency N        upstream calls in flight at once (default 4)
-  --seed N               seed of the judge's pair sampling (default 1)
-  --max-failures N       failing pairs listed per route (default 10)
-  --json                 print the reports as JSON
-`;
 
 export interface EvalArgs {
   readonly prompts?: string | undefined;

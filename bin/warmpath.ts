@@ -3,18 +3,17 @@
 // (invalid config included), 2 usage error.
 
 import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig, startProcessTelemetry, type Telemetry } from '../core/index.ts';
+// Only the verbs' options and help are imported up front, and core's errors rather than its
+// index (which loads the OpenTelemetry SDK, fastify and the ClickHouse client). The config
+// loader and each verb's modules are imported when they are needed, so `--help` and a usage
+// error answer at once, and `certify` without the libraries that serving needs.
+import { ConfigError } from '../core/errors.ts';
+import type { Telemetry } from '../core/index.ts';
 import type { Config } from '../schemas/index.ts';
-import { certificationMatrix, formatMatrix } from './certify.ts';
-import { serve } from './serve.ts';
-import { serveCollector } from './serve-collector.ts';
-import { runMigrate } from './migrate.ts';
 import { collectorBanner, evaluatorBanner, startBanner } from './banner.ts';
-import { runRoutes } from './routes-cli.ts';
-import { serveEvaluator } from './serve-evaluator.ts';
 import { dashboardsHelp, dashboardsOptions, runDashboards } from './dashboards.ts';
-import { drillHelp, drillOptions, drillPlan, runDrill, type DrillPlan } from './drill.ts';
-import { evalHelp, evalOptions, runEval } from './eval.ts';
+import { drillHelp, drillOptions, drillPlan, type DrillPlan } from './drill-plan.ts';
+import { evalHelp, evalOptions } from './eval-options.ts';
 import packageJson from '../package.json' with { type: 'json' };
 
 const verbs: Readonly<Record<string, string>> = {
@@ -105,6 +104,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     }
     drill = plan;
   }
+  const { loadConfig } = await import('../core/config.ts');
   let config: Config;
   try {
     config = loadConfig(values.config);
@@ -116,42 +116,56 @@ export async function main(argv: readonly string[]): Promise<number> {
     throw err;
   }
   switch (verb) {
-    case 'certify':
+    case 'certify': {
+      const { certificationMatrix, formatMatrix } = await import('./certify.ts');
       process.stdout.write(`${formatMatrix(certificationMatrix(config))}\n`);
       return 0;
-    case 'migrate':
+    }
+    case 'migrate': {
+      const { runMigrate } = await import('./migrate.ts');
       return runMigrate(config);
+    }
     case 'start':
     case 'router':
       return runUntilSignal(config, async () => {
+        const { serve } = await import('./serve.ts');
         const services = await serve(config, { mode: verb, telemetry: await processTelemetry(config) });
         const api = { ingest: services.storage !== undefined, feed: services.evaluation !== undefined };
         return { close: services.close, banner: startBanner(config, services.routerUrl, services.adminUrl, services.storage?.store.location, api) };
       });
     case 'collector':
       return runUntilSignal(config, async () => {
+        const { serveCollector } = await import('./serve-collector.ts');
         const running = await serveCollector(config, { telemetry: await processTelemetry(config) });
         return { close: running.close, banner: collectorBanner(running.adminUrl, running.storage.store.location) };
       });
     case 'evaluator':
       return runUntilSignal(config, async () => {
+        const { serveEvaluator } = await import('./serve-evaluator.ts');
         const running = await serveEvaluator(config, { telemetry: await processTelemetry(config) });
         return { close: running.close, banner: evaluatorBanner(running.adminUrl) };
       });
-    case 'routes':
+    case 'routes': {
+      const { runRoutes } = await import('./routes-cli.ts');
       return runRoutes(config, values.json === true);
+    }
     case 'dashboards':
       return runDashboards(config, values);
-    case 'drill':
+    case 'drill': {
+      const { runDrill } = await import('./drill.ts');
       return runDrill(config, drill as DrillPlan);
-    case 'eval':
+    }
+    case 'eval': {
+      const { runEval } = await import('./eval.ts');
       return runEval(config, values);
+    }
     default:
       return 2;
   }
 }
 
-function processTelemetry(config: Config): Promise<Telemetry> {
+async function processTelemetry(config: Config): Promise<Telemetry> {
+  const { startProcessTelemetry } = await import('../core/index.ts');
   return startProcessTelemetry({ serviceName: config.telemetry.service_name, otlpEndpoint: config.telemetry.otlp_endpoint });
 }
 

@@ -14,7 +14,7 @@ import { Readable } from 'node:stream';
 import { createClient, type ClickHouseClient, type ClickHouseClientConfigOptions, type ClickHouseSettings } from '@clickhouse/client';
 import type { ChdbConnection } from 'chdb/connection';
 import type { StorageConfig } from '../schemas/index.ts';
-import { ConfigError } from './config.ts';
+import { ConfigError } from './errors.ts';
 
 export type StorageTarget =
   | { readonly kind: 'embedded'; readonly path: string }

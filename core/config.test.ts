@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { stringify } from 'yaml';
-import { ConfigError, defaultJudgeRubric, loadConfig, parseConfig } from './config.ts';
+import { defaultJudgeRubric, loadConfig, parseConfig } from './config.ts';
+import { ConfigError } from './errors.ts';
 import { tempDir } from '../test/helpers/clickhouse.ts';
 
 const policy = { region: 'us', retention_days: 0, logs_prompts: false, data_classes: ['pii'], tools: true };

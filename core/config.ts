@@ -16,17 +16,8 @@ import type {
   WorkloadConfig,
 } from '../schemas/config.ts';
 import { parseDuration, parseListen, isLoopback } from './durations.ts';
-import { WarmpathError } from './errors.ts';
+import { ConfigError } from './errors.ts';
 import { compileOwnSchema, schemaErrorLine, schemaErrorLines } from './schema-errors.ts';
-
-/** Thrown for every way a config can be wrong; `problems` holds one line per error. */
-export class ConfigError extends WarmpathError {
-  readonly problems: readonly string[];
-  constructor(problems: readonly string[], code: 'CFG_INVALID' | 'CFG_UNREADABLE' | 'CFG_REFERENCE' = 'CFG_INVALID') {
-    super(code, `\n${problems.join('\n')}`);
-    this.problems = problems;
-  }
-}
 
 export interface LoadOptions {
   /** Variables for `${env:NAME}`; defaults to process.env. */

@@ -78,3 +78,12 @@ export class WarmpathError extends Error {
 export function isWarmpathError(value: unknown): value is WarmpathError {
   return value instanceof WarmpathError;
 }
+
+/** Thrown for every way a config can be wrong; `problems` holds one line per error. */
+export class ConfigError extends WarmpathError {
+  readonly problems: readonly string[];
+  constructor(problems: readonly string[], code: 'CFG_INVALID' | 'CFG_UNREADABLE' | 'CFG_REFERENCE' = 'CFG_INVALID') {
+    super(code, `\n${problems.join('\n')}`);
+    this.problems = problems;
+  }
+}

@@ -1,6 +1,7 @@
 // What each CLI verb loads. The embedded engine maps ~170 MB of library into a process, the
 // OpenTelemetry SDK and the Grafana SDK take a fifth of a second to load, and ioredis is for
 // shared limits only: a verb loads them when it uses them, never to print help or a matrix.
+// Help and usage errors load no package at all, and `certify` only what reads the config.
 
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -11,6 +12,8 @@ import { tempDir } from './helpers/clickhouse.ts';
 
 const recorder = new URL('./helpers/record-loads.ts', import.meta.url).pathname;
 const heavy = ['chdb', '@opentelemetry/sdk-node', '@grafana/grafana-foundation-sdk', 'ioredis'] as const;
+/** What serving needs besides the heavy four: the HTTP server and client, the store's client, metrics, logs. */
+const serving = [...heavy, 'fastify', 'undici', '@clickhouse/client', '@opentelemetry/sdk-metrics', 'pino'] as const;
 
 function loadsFile(): string {
   return join(tempDir('loads'), 'packages.txt');
@@ -44,16 +47,30 @@ function assertNotLoaded(packages: Set<string>, names: readonly string[], what: 
   for (const name of names) assert.ok(!packages.has(name), `${what} loaded ${name}`);
 }
 
-test('--help and certify load neither the engine, the OpenTelemetry SDK, the Grafana SDK nor ioredis', () => {
-  const help = loadedBy(['--help']);
-  assert.equal(help.status, 0, help.stderr);
-  assert.ok(help.packages.has('yaml'), 'the recorder saw the packages the CLI loads');
-  assertNotLoaded(help.packages, heavy, '--help');
+test('--help, --version and a usage error load no package at all', () => {
+  for (const args of [['--help'], ['--version'], ['drill', '--help'], ['frobnicate'], ['drill', '--share', '2']]) {
+    const r = loadedBy(args);
+    assert.equal(r.status, args[0] === 'frobnicate' || args.includes('--share') ? 2 : 0, r.stderr);
+    assert.deepEqual([...r.packages], [], `warmpath ${args.join(' ')}`);
+  }
+});
 
+test('certify loads what reads the config (yaml, ajv) and none of the serving libraries', () => {
   const { file } = writeCliConfig();
   const certify = loadedBy(['certify', '--config', file]);
   assert.equal(certify.status, 0, certify.stderr);
-  assertNotLoaded(certify.packages, heavy, 'certify');
+  assert.ok(certify.packages.has('yaml') && certify.packages.has('ajv'), 'the recorder saw the packages the CLI loads');
+  assertNotLoaded(certify.packages, serving, 'certify');
+});
+
+test('routes loads undici to reach the admin listener, and none of the other serving libraries', () => {
+  // Nothing listens on port 9: the verb fails, after loading all it needs.
+  const { file } = writeCliConfig({ server: { listen: '127.0.0.1:0', admin_listen: '127.0.0.1:9' } });
+  const r = loadedBy(['routes', '--config', file]);
+  assert.equal(r.status, 1, r.stderr);
+  assert.match(r.stderr, /127\.0\.0\.1:9/);
+  assert.ok(r.packages.has('undici'));
+  assertNotLoaded(r.packages, serving.filter((name) => name !== 'undici'), 'routes');
 });
 
 test('dashboards loads the Grafana SDK, and not the engine or the OpenTelemetry SDK', () => {
