@@ -17,7 +17,7 @@ import { embeddingEvidence, judgeEvidence, preparePair, type PreparedPair } from
 import { nextState, type RouteState } from './hysteresis.ts';
 import { mapInSlices } from './slices.ts';
 import { baselinesOf, parityOptions, windowMeasure, type Baselines, type PrimaryTypical } from './measures.ts';
-import { clearlyWorse, scorePair, type NoiseBaseline, type PairEvidence } from './scorers/index.ts';
+import { clearlyWorse, meanSimilarity, scorePair, type NoiseBaseline, type PairEvidence } from './scorers/index.ts';
 import {
   startOfTime,
   type CandidatePair,
@@ -231,7 +231,7 @@ export function createEvaluator(deps: EvaluatorDeps): Evaluator {
           failuresByCheck,
           newestPairAgeMs: v === undefined ? undefined : Math.max(0, now - parseClickHouseTime(v.newest)),
           similaritySource: source,
-          similarityMean: similarities.length === 0 ? undefined : similarities.reduce((a, b) => a + b, 0) / similarities.length,
+          similarityMean: meanSimilarity(similarities),
           semanticWorse: worse,
           noiseFloor: usableNoise?.floor,
         };

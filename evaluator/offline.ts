@@ -10,7 +10,7 @@ import { summariseCompletion } from '../providers/index.ts';
 import type { ChatCompletion, RoutePolicy, WorkloadConfig } from '../schemas/index.ts';
 import { assess, type Assessment, type RouteWindow } from './assessment.ts';
 import { baselinesOf, parityOptions, windowMeasure, type Baselines } from './measures.ts';
-import { answerText, clearlyWorse, scorePair, textSimilarity, type Answer, type CheckName, type PairEvidence, type PairRequest } from './scorers/index.ts';
+import { answerText, clearlyWorse, meanSimilarity, scorePair, textSimilarity, type Answer, type CheckName, type PairEvidence, type PairRequest } from './scorers/index.ts';
 
 /** One call's result: the answer, or why there is none. */
 export type CallOutcome =
@@ -191,7 +191,7 @@ export function assessPromptSet(
       failuresByCheck,
       newestPairAgeMs: pairs > 0 ? 0 : undefined,
       similaritySource: measure.source,
-      similarityMean: measure.similarities.length === 0 ? undefined : measure.similarities.reduce((a, b) => a + b, 0) / measure.similarities.length,
+      similarityMean: meanSimilarity(measure.similarities),
       semanticWorse: usableNoise === undefined || pairs === 0 ? undefined : clearlyWorse(usableNoise, measure.similarities),
       noiseFloor: usableNoise?.floor,
     };

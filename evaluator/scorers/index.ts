@@ -40,6 +40,7 @@ export {
   clearlyWorse,
   FLOOR_SPREADS,
   MIN_NOISE_SPREAD,
+  meanSimilarity,
   MIN_PRACTICAL_DIFF,
   noiseBaseline,
   Z_ONE_SIDED_1PCT,

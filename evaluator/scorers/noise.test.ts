@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { type Random, seededRandom } from '../../core/clock.ts';
-import { clearlyWorse, noiseBaseline } from './noise.ts';
+import { clearlyWorse, meanSimilarity, noiseBaseline } from './noise.ts';
 
 /** n similarities ~ Normal(mean, sd) clipped to [0, 1], deterministic under the seed. */
 function draw(seed: number, n: number, mean: number, sd: number): number[] {
@@ -74,3 +74,18 @@ for (const c of windows) {
     }
   });
 }
+
+test('meanSimilarity: the mean of a window, non-finite values skipped, undefined when empty', () => {
+  const cases: ReadonlyArray<readonly [readonly number[], number | undefined]> = [
+    [[], undefined],
+    [[Number.NaN], undefined],
+    [[0.9], 0.9],
+    [[0.8, 1], 0.9],
+    [[0.8, Number.NaN, 1, Number.POSITIVE_INFINITY], 0.9],
+  ];
+  for (const [similarities, expected] of cases) {
+    const mean = meanSimilarity(similarities);
+    if (expected === undefined) assert.equal(mean, undefined, JSON.stringify(similarities));
+    else assert.ok(mean !== undefined && Math.abs(mean - expected) < 1e-12, `${JSON.stringify(similarities)}: ${mean}`);
+  }
+});

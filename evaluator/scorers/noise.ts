@@ -41,6 +41,12 @@ function moments(values: readonly number[]): Moments {
   return { n, mean, stddev: n > 1 ? Math.sqrt(m2 / (n - 1)) : 0 };
 }
 
+/** A window's mean similarity (non-finite values skipped, as in every moment here); undefined when it has none. */
+export function meanSimilarity(similarities: readonly number[]): number | undefined {
+  const m = moments(similarities);
+  return m.n === 0 ? undefined : m.mean;
+}
+
 /** Learns the primary's own similarity distribution from twin similarities. */
 export function noiseBaseline(similarities: readonly number[]): NoiseBaseline {
   const m = moments(similarities);
