@@ -55,6 +55,23 @@ export function routeRows(config: Config, feed: EligibilityFeed | undefined, sta
   return rows;
 }
 
+/**
+ * A route's reasons as one line of the WHY column: a label the reason before it already gave
+ * is not repeated ("not certified: a; b" rather than "not certified: a; not certified: b").
+ */
+export function whyText(reasons: readonly string[]): string {
+  let previousLabel: string | undefined;
+  return reasons
+    .map((reason) => {
+      const colon = reason.indexOf(': ');
+      const label = colon === -1 ? undefined : reason.slice(0, colon);
+      const shown = label !== undefined && label === previousLabel ? reason.slice(colon + 2) : reason;
+      previousLabel = label;
+      return shown;
+    })
+    .join('; ');
+}
+
 const fixed = (x: number | null, digits: number): string => (x === null ? '-' : x.toFixed(digits));
 
 export function formatRoutes(rows: readonly RouteRow[]): string {
@@ -72,7 +89,7 @@ export function formatRoutes(rows: readonly RouteRow[]): string {
     r.newest_sample_age_s === null ? '-' : `${r.newest_sample_age_s}s`,
     r.breaker ?? '-',
     r.shadow_spend_usd_today === null ? '' : `$${r.shadow_spend_usd_today.toFixed(4)}`,
-    r.reasons.join('; '),
+    whyText(r.reasons),
   ]);
   return formatTable([header, ...body]);
 }

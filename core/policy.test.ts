@@ -16,13 +16,13 @@ const cases: { name: string; requires: Partial<Requirements>; policy?: Partial<R
   { name: 'data class refused', requires: { data_class: 'phi' }, want: ['data class phi not allowed (route allows [public, pii])'] },
   { name: 'tools required, route has none', requires: { tools: true }, policy: { tools: false }, want: ['tools required but the route has tools disabled'] },
   { name: 'tools not required', requires: { tools: false }, policy: { tools: false }, want: [] },
-  { name: 'prompt logging forbidden', requires: { logs_prompts: false }, policy: { logs_prompts: true }, want: ['route logs prompts; workload forbids prompt logging'] },
+  { name: 'prompt logging forbidden', requires: { logs_prompts: false }, policy: { logs_prompts: true }, want: ['route logs prompts, which the workload forbids'] },
   { name: 'prompt logging allowed', requires: { logs_prompts: true }, policy: { logs_prompts: true }, want: [] },
   {
     name: 'every refusal listed',
     requires: { regions: ['eu'], max_retention_days: 0, data_class: 'phi', tools: true, logs_prompts: false },
     policy: { tools: false, logs_prompts: true },
-    want: ['region us not in [eu]', 'retention 30d > max 0d', 'data class phi not allowed (route allows [public, pii])', 'tools required but the route has tools disabled', 'route logs prompts; workload forbids prompt logging'],
+    want: ['region us not in [eu]', 'retention 30d > max 0d', 'data class phi not allowed (route allows [public, pii])', 'tools required but the route has tools disabled', 'route logs prompts, which the workload forbids'],
   },
 ];
 

@@ -25,7 +25,7 @@ export function certify(requires: Requirements, policy: RoutePolicy): Certificat
     refusals.push('tools required but the route has tools disabled');
   }
   if (requires.logs_prompts === false && policy.logs_prompts) {
-    refusals.push('route logs prompts; workload forbids prompt logging');
+    refusals.push('route logs prompts, which the workload forbids');
   }
   return { certified: refusals.length === 0, refusals };
 }
