@@ -2,6 +2,8 @@
 // and plan. Kept apart from the verb's run (drill.ts) so the CLI can print help and refuse a
 // bad command line without loading the HTTP client the run needs.
 
+// These modules alone, not core's and the router's indexes, which load fastify, undici and
+// the providers.
 import { formatDuration, parseDuration } from '../core/durations.ts';
 import { drillDurationProblem, drillDurationRange, drillLimits, drillShareProblem } from '../router/drill.ts';
 
