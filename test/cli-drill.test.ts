@@ -2,7 +2,7 @@
 // listener while the official openai SDK sends the workload's traffic.
 
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -10,7 +10,7 @@ import OpenAI from 'openai';
 import { stringify } from 'yaml';
 import { seededRandom } from '../core/index.ts';
 import { openAICompletion, openAIError, startOpenAIUpstream, type TestUpstream } from './helpers/upstreams.ts';
-import { cliPath } from './helpers/cli.ts';
+import { cliPath, runCli } from './helpers/cli.ts';
 import { route, startWarmpath, type TestWarmpath } from './helpers/warmpath.ts';
 import { formatDrillReport, mergeDrillReports, progressLine } from '../bin/drill.ts';
 import { drillPlan, type DrillArgs, type DrillPlan } from '../bin/drill-plan.ts';
@@ -246,7 +246,7 @@ describe('warmpath drill on two router replicas (--router, twice)', () => {
 
 test('warmpath drill says so when no router is running: exit 1 naming the URL', () => {
   const file = writeConfig({ ...topology('http://127.0.0.1:9', 'http://127.0.0.1:9'), server: { admin_listen: '127.0.0.1:9' } });
-  const run = spawnSync(process.execPath, [cliPath, 'drill', '--config', file, '--workload', 'support'], { encoding: 'utf8' });
+  const run = runCli(['drill', '--config', file, '--workload', 'support']);
   assert.equal(run.status, 1);
   assert.match(run.stderr, /cannot reach http:\/\/127\.0\.0\.1:9\/v1\/drills/);
 });
@@ -290,14 +290,14 @@ const usageErrors: { name: string; args: string[]; message: RegExp }[] = [
 for (const c of usageErrors) {
   test(`warmpath drill usage error exits 2: ${c.name}`, () => {
     // No config file needed: usage is checked first.
-    const run = spawnSync(process.execPath, [cliPath, 'drill', '--config', '/nonexistent/warmpath.yaml', ...c.args], { encoding: 'utf8' });
+    const run = runCli(['drill', '--config', '/nonexistent/warmpath.yaml', ...c.args]);
     assert.equal(run.status, 2, run.stderr);
     assert.match(run.stderr, c.message);
   });
 }
 
 test('warmpath drill --help prints the verb\'s usage', () => {
-  const run = spawnSync(process.execPath, [cliPath, 'drill', '--help'], { encoding: 'utf8' });
+  const run = runCli(['drill', '--help']);
   assert.equal(run.status, 0);
   assert.match(run.stdout, /Usage: warmpath drill --config FILE --workload W \[--route R\] \[--share S\] \[--for DURATION\] \[--router URL\]\.\.\. \[--json\]/);
   assert.match(run.stdout, /--router URL {7}a router replica's admin listener/);

@@ -2,13 +2,12 @@
 // embedded store in a temporary folder.
 
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { cliPath as cli, startServing, stopServing, writeCliConfig } from './helpers/cli.ts';
+import { freePort } from '../bench/processes.ts';
+import { runCli, startServing, stopServing, writeCliConfig } from './helpers/cli.ts';
 import { route } from './helpers/warmpath.ts';
 import { tempDir } from './helpers/clickhouse.ts';
-
 
 /** The embedded data lands beside the config (`storage.clickhouse` defaults to `embedded:./data`). */
 function writeConfig(extra: Record<string, unknown> = {}): string {
@@ -42,8 +41,7 @@ test('warmpath evaluator publishes the feed on its admin listener', async () => 
 
 test('warmpath routes prints the table of a running warmpath start', async () => {
   const dir = tempDir('cli-routes');
-  const probe = spawnSync(process.execPath, ['-e', "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})"], { encoding: 'utf8' });
-  const adminPort = Number(probe.stdout.trim());
+  const adminPort = await freePort();
   const file = writeConfig({ server: { listen: '127.0.0.1:0', admin_listen: `127.0.0.1:${adminPort}` }, storage: { clickhouse: `embedded:${join(dir, 'data')}` } });
   const { child, match } = await startServing(['start', '--config', file], /admin\s+(http:\/\/[\d.:]+)\s+\(\/healthz \/readyz \/metrics\)\n\s+(.*)\n/);
   try {
@@ -58,12 +56,12 @@ test('warmpath routes prints the table of a running warmpath start', async () =>
     let table = '';
     for (let i = 0; i < 50 && !/support\s+b\s+secondary\s+no/.test(table); i++) {
       await new Promise((r) => setTimeout(r, 100));
-      table = spawnSync(process.execPath, [cli, 'routes', '--config', file], { encoding: 'utf8' }).stdout;
+      table = runCli(['routes', '--config', file]).stdout;
     }
     assert.match(table, /^WORKLOAD\s+ROUTE\s+ROLE\s+ELIGIBLE\s+SAMPLES/);
     assert.match(table, /support\s+a\s+primary\s+serving/);
     assert.match(table, /support\s+b\s+secondary\s+no\s+0\s.*closed.*cold: 0 samples in 1h < 50/);
-    const json = JSON.parse(spawnSync(process.execPath, [cli, 'routes', '--json', '--config', file], { encoding: 'utf8' }).stdout) as { route: string; breaker: string }[];
+    const json = JSON.parse(runCli(['routes', '--json', '--config', file]).stdout) as { route: string; breaker: string }[];
     assert.deepEqual(json.map((r) => [r.route, r.breaker]), [['a', 'closed'], ['b', 'closed'], ['far', 'closed']]);
     assert.equal(await stopServing(child), 0);
   } finally {
@@ -72,7 +70,7 @@ test('warmpath routes prints the table of a running warmpath start', async () =>
 });
 
 test('warmpath routes says so when nothing is running', () => {
-  const r = spawnSync(process.execPath, [cli, 'routes', '--config', writeConfig({ server: { admin_listen: '127.0.0.1:9' } })], { encoding: 'utf8' });
+  const r = runCli(['routes', '--config', writeConfig({ server: { admin_listen: '127.0.0.1:9' } })]);
   assert.equal(r.status, 1);
   assert.match(r.stderr, /cannot reach http:\/\/127\.0\.0\.1:9\/v1\/routes/);
 });

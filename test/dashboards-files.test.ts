@@ -3,26 +3,21 @@
 // (--push) to a fake Grafana that records what it received.
 
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { promisify } from 'node:util';
 import { parse } from 'yaml';
 import { loadConfig } from '../core/index.ts';
 import { artifactFiles, buildArtifacts, clickhousePluginId, escapeDollars, type Artifacts } from '../dashboards/index.ts';
+import { runCliAsync } from './helpers/cli.ts';
 import { tempDir } from './helpers/clickhouse.ts';
 
 const root = join(import.meta.dirname, '..');
 const exampleConfig = join(root, 'warmpath.example.yaml');
 const artifacts = (): Artifacts => buildArtifacts(loadConfig(exampleConfig));
-const cli = (args: string[]) =>
-  promisify(execFile)(process.execPath, [join(root, 'bin/warmpath.ts'), 'dashboards', '--config', exampleConfig, ...args]).then(
-    (r) => ({ code: 0, ...r }),
-    (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
-  );
+const cli = (args: string[]) => runCliAsync(['dashboards', '--config', exampleConfig, ...args]);
 
 test('dashboards/generated/ is what warmpath.example.yaml generates (regenerate: warmpath dashboards --config warmpath.example.yaml --out dashboards/generated)', () => {
   for (const file of artifactFiles(artifacts())) {
@@ -105,15 +100,15 @@ test('alert rules: HTTP provisioning shape, every rule complete; the file shape 
 test('warmpath dashboards --out DIR writes the four files; with neither --out nor --push it is a usage error', async () => {
   const dir = tempDir('dashboards-out');
   const r = await cli(['--out', dir]);
-  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.status, 0, r.stderr);
   for (const file of artifactFiles(artifacts())) {
     assert.match(r.stdout, new RegExp(`wrote .*${file.path}`));
     assert.equal(readFileSync(join(dir, file.path), 'utf8'), file.content);
   }
   const usage = await cli([]);
-  assert.equal(usage.code, 2);
+  assert.equal(usage.status, 2);
   assert.match(usage.stderr, /--out DIR and\/or --push URL/);
-  assert.equal((await cli(['--push', 'http://127.0.0.1:1'])).code, 2, '--push without a token');
+  assert.equal((await cli(['--push', 'http://127.0.0.1:1'])).status, 2, '--push without a token');
 });
 
 interface Received { method: string; url: string; authorization: string | undefined; body: unknown }
@@ -147,7 +142,7 @@ test('warmpath dashboards --push URL uploads the folder, both dashboards and the
     const tokenFile = join(tempDir('grafana-token'), 'token');
     writeFileSync(tokenFile, 'glsa_test_token\n');
     const r = await cli(['--push', `${grafana.url}/`, '--token-file', tokenFile]);
-    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.status, 0, r.stderr);
     assert.deepEqual(grafana.received.map((x) => `${x.method} ${x.url}`), [
       'GET /api/folders/warmpath',
       'POST /api/folders',
@@ -176,7 +171,7 @@ test('a refused upload is reported and exits 1; an unreachable Grafana too', asy
   const grafana = await fakeGrafana(true);
   try {
     const r = await cli(['--push', grafana.url, '--token', 't', '--datasource-uid', 'my-ch']);
-    assert.equal(r.code, 1);
+    assert.equal(r.status, 1);
     assert.match(r.stdout, /FAILED alert rule group warmpath\/warmpath \(8 rules\): HTTP 400 message=invalid alert rule/);
     assert.match(r.stderr, /1 of 4 uploads .* failed/);
     const group = grafana.received.at(-1)?.body as Artifacts['ruleGroup'];
@@ -185,6 +180,6 @@ test('a refused upload is reported and exits 1; an unreachable Grafana too', asy
     await grafana.close();
   }
   const down = await cli(['--push', grafana.url, '--token', 't']);
-  assert.equal(down.code, 1);
+  assert.equal(down.status, 1);
   assert.match(down.stdout, /FAILED folder warmpath: unreachable/);
 });
