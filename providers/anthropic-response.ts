@@ -42,6 +42,7 @@ interface AnthropicResponse {
   readonly model: string;
   readonly content: readonly { readonly type: string; readonly [k: string]: unknown }[];
   readonly stop_reason?: string | null;
+  readonly stop_sequence?: string | null;
   readonly usage?: AnthropicUsage;
 }
 
@@ -68,7 +69,13 @@ export function fromUpstream(status: number, body: string, headers: Headers): Co
     return { ok: false, failure: failure('malformed_response', status, 'upstream answer is not an Anthropic message (id, model, content[])') };
   }
   const completion = toCompletion(parsed);
-  return { ok: true, completion, json: JSON.stringify(completion) };
+  const stopSequence = matchedStopSequence(parsed.stop_reason, parsed.stop_sequence);
+  return { ok: true, completion, json: JSON.stringify(completion), ...(stopSequence === undefined ? {} : { stopSequence }) };
+}
+
+/** The sequence Anthropic says ended the answer: only with stop_reason `stop_sequence`. */
+export function matchedStopSequence(stopReason: unknown, stopSequence: unknown): string | undefined {
+  return stopReason === 'stop_sequence' && typeof stopSequence === 'string' ? stopSequence : undefined;
 }
 
 /** Anthropic's count_tokens answer ({"input_tokens": n}) or a classified failure. */

@@ -2,7 +2,7 @@
 // the id and model every chunk repeats, and usage arrives in parts.
 
 import type { ChatCompletionChunk, ChunkDelta, ErrorClass, FinishReason, Usage } from '../schemas/index.ts';
-import { classOfErrorType, errorOf, finishReason, openAIUsage, promptTokens } from './anthropic-response.ts';
+import { classOfErrorType, errorOf, finishReason, matchedStopSequence, openAIUsage, promptTokens } from './anthropic-response.ts';
 import type { AnthropicUsage } from './anthropic-response.ts';
 import { failure } from './classify.ts';
 import { UpstreamStreamError } from './types.ts';
@@ -13,7 +13,7 @@ interface StreamPayload {
   readonly message?: { readonly id?: unknown; readonly model?: unknown; readonly usage?: AnthropicUsage };
   readonly index?: unknown;
   readonly content_block?: { readonly type?: unknown; readonly id?: unknown; readonly name?: unknown; readonly text?: unknown };
-  readonly delta?: { readonly type?: unknown; readonly text?: unknown; readonly partial_json?: unknown; readonly stop_reason?: unknown };
+  readonly delta?: { readonly type?: unknown; readonly text?: unknown; readonly partial_json?: unknown; readonly stop_reason?: unknown; readonly stop_sequence?: unknown };
   readonly usage?: AnthropicUsage;
   readonly error?: { readonly type?: unknown; readonly message?: unknown };
 }
@@ -103,7 +103,11 @@ export function createStreamTranslator(): StreamTranslator {
         usage = { ...usage, ...definedOnly(payload.usage ?? {}) };
         const events: StreamEvent[] = [];
         const finish = finishReason(payload.delta?.stop_reason);
-        if (finish !== null) events.push(deltaEvent({}, finish));
+        if (finish !== null) {
+          const finishing = deltaEvent({}, finish);
+          const stopSequence = matchedStopSequence(payload.delta?.stop_reason, payload.delta?.stop_sequence);
+          events.push(stopSequence === undefined ? finishing : { ...finishing, stopSequence });
+        }
         events.push(event({ choices: [], usage: openAIUsage(promptTokens(usage), usage.output_tokens ?? 0) }));
         return { events, done: false };
       }

@@ -509,6 +509,24 @@ for (const c of stopReasonCases) {
   });
 }
 
+// OpenAI's shape has no field for the matched sequence: it travels beside the completion.
+const stopSequenceCases: { name: string; fields: Record<string, unknown>; want: string | undefined }[] = [
+  { name: 'a matched sequence', fields: { stop_reason: 'stop_sequence', stop_sequence: '</answer>' }, want: '</answer>' },
+  { name: 'an empty sequence is still the one that matched', fields: { stop_reason: 'stop_sequence', stop_sequence: '' }, want: '' },
+  { name: 'end_turn', fields: { stop_reason: 'end_turn', stop_sequence: null }, want: undefined },
+  { name: 'a sequence beside another stop reason', fields: { stop_reason: 'max_tokens', stop_sequence: 'END' }, want: undefined },
+  { name: 'stop_sequence without the sequence', fields: { stop_reason: 'stop_sequence', stop_sequence: null }, want: undefined },
+];
+
+for (const c of stopSequenceCases) {
+  test(`fromUpstream: stop sequence, ${c.name}`, () => {
+    const result = anthropicAdapter.fromUpstream(200, anthropicMessage(c.fields), {});
+    assert.ok(result.ok);
+    assert.equal(result.stopSequence, c.want);
+    assert.equal('stop_sequence' in (JSON.parse(result.json) as { choices: object[] }).choices[0]!, false, 'the relayed OpenAI JSON stays OpenAI');
+  });
+}
+
 // ---- errors ----------------------------------------------------------------------------
 
 function errorBody(type: string, message: string): string {
@@ -766,6 +784,23 @@ test('stream: tool call sequence with thinking', () => {
   assert.deepEqual(start?.chunk.choices[0]?.delta, {
     tool_calls: [{ index: 1, id: 'toolu_02', type: 'function', function: { name: 'get_time', arguments: '' } }],
   });
+});
+
+test('stream: the matched stop sequence rides on the finishing chunk only', () => {
+  const got = runStream([
+    messageStart,
+    sse('content_block_start', { index: 0, content_block: { type: 'text', text: '' } }),
+    sse('content_block_delta', { index: 0, delta: { type: 'text_delta', text: 'Paris' } }),
+    sse('content_block_stop', { index: 0 }),
+    sse('message_delta', { delta: { stop_reason: 'stop_sequence', stop_sequence: '</answer>' }, usage: { output_tokens: 3 } }),
+    sse('message_stop', {}),
+  ]);
+  assert.deepEqual(got.finish, ['stop']);
+  assert.deepEqual(
+    got.events.map((e) => e.stopSequence),
+    [undefined, undefined, '</answer>', undefined],
+  );
+  assert.equal(runStream(textStream).events.some((e) => e.stopSequence !== undefined), false);
 });
 
 test('stream: cumulative input tokens in message_delta replace message_start', () => {

@@ -25,13 +25,25 @@ export interface UpstreamFailure {
 }
 
 export type CompletionResult =
-  | { readonly ok: true; readonly completion: ChatCompletion; /** OpenAI JSON to relay. */ readonly json: string }
+  | {
+      readonly ok: true;
+      readonly completion: ChatCompletion;
+      /** OpenAI JSON to relay. */
+      readonly json: string;
+      /**
+       * The stop sequence that ended the answer, when the upstream said which (Anthropic
+       * does, OpenAI does not). OpenAI's shape has no field for it, so it travels beside.
+       */
+      readonly stopSequence?: string;
+    }
   | { readonly ok: false; readonly failure: UpstreamFailure };
 
 export interface StreamEvent {
   readonly chunk: ChatCompletionChunk;
   /** The chunk serialised as OpenAI SSE `data:` payload. */
   readonly data: string;
+  /** On the chunk that finishes the answer: the stop sequence that ended it, as CompletionResult's. */
+  readonly stopSequence?: string;
 }
 
 /** Thrown by a stream's iterator when the upstream breaks after it started. */

@@ -167,7 +167,7 @@ export function buildRouterApp(deps: RouterDeps): FastifyInstance {
     const answer = execution.answer;
     if (answer === undefined) return replyFailure(served, reply);
     if (!answer.stream) {
-      reply.code(200).type('application/json').send(wire.answer(answer.result.completion, answer.result.json, requestId));
+      reply.code(200).type('application/json').send(wire.answer(answer.result, requestId));
       finish(served, 200, 'ok', null, null, summariseCompletion(answer.result.completion));
       return reply;
     }

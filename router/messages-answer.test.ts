@@ -52,7 +52,7 @@ for (const c of stopReasonCases) {
   });
 }
 
-const answerCases: { name: string; completion: ChatCompletion; want: MessagesAnswer }[] = [
+const answerCases: { name: string; completion: ChatCompletion; stopSequence?: string; want: MessagesAnswer }[] = [
   {
     name: 'text answer',
     completion: completion({ content: 'Hello! How can I help?' }),
@@ -119,6 +119,24 @@ const answerCases: { name: string; completion: ChatCompletion; want: MessagesAns
     want: answer({ content: [{ type: 'text', text: 'Hi' }], usage: { input_tokens: 0, output_tokens: 0 } }),
   },
   {
+    name: 'a stop sequence the upstream named',
+    completion: completion({ content: 'Paris' }),
+    stopSequence: '</answer>',
+    want: answer({ content: [{ type: 'text', text: 'Paris' }], stop_reason: 'stop_sequence', stop_sequence: '</answer>' }),
+  },
+  {
+    name: 'a stop sequence beside max_tokens: max_tokens',
+    completion: completion({ content: 'Once upon a' }, {}, 'length'),
+    stopSequence: 'END',
+    want: answer({ content: [{ type: 'text', text: 'Once upon a' }], stop_reason: 'max_tokens' }),
+  },
+  {
+    name: 'a stop sequence beside a refusal: refusal',
+    completion: completion({ refusal: 'I cannot help with that.' }),
+    stopSequence: 'END',
+    want: answer({ content: [{ type: 'text', text: 'I cannot help with that.' }], stop_reason: 'refusal' }),
+  },
+  {
     name: 'no choices: no content, no stop reason',
     completion: completion({}, { choices: [], model: 'other-model' }),
     want: answer({ model: 'other-model', stop_reason: null }),
@@ -127,7 +145,7 @@ const answerCases: { name: string; completion: ChatCompletion; want: MessagesAns
 
 for (const c of answerCases) {
   test(`messagesAnswerOf: ${c.name}`, () => {
-    assert.deepEqual(messagesAnswerOf(c.completion, id), c.want);
+    assert.deepEqual(messagesAnswerOf(c.completion, id, c.stopSequence), c.want);
   });
 }
 

@@ -4,8 +4,8 @@
 import type { ChatCompletion, FinishReason, MessagesAnswer, MessagesAnswerBlock, MessagesErrorBody, MessagesStopReason, OpenAIErrorBody } from '../schemas/index.ts';
 
 /**
- * OpenAI's 'stop' does not say whether a stop sequence matched, so it is always end_turn
- * and stop_sequence stays null: a client cannot learn which sequence ended the answer.
+ * OpenAI's 'stop' does not say whether a stop sequence matched: it is end_turn unless the
+ * upstream said which sequence did (stopReasonWith).
  */
 const stopReasonByFinish: Readonly<Record<FinishReason, MessagesStopReason>> = {
   stop: 'end_turn',
@@ -37,10 +37,24 @@ export function stopReasonOf(finish: FinishReason | null): MessagesStopReason | 
   return finish === null ? null : (stopReasonByFinish[finish] ?? null);
 }
 
-export function messagesAnswerOf(completion: ChatCompletion, id: string): MessagesAnswer {
+/**
+ * The stop reason and sequence an Anthropic client reads. An Anthropic upstream names the
+ * sequence that matched; an OpenAI one cannot, and its answers end in end_turn.
+ */
+export function stopReasonWith(
+  finish: FinishReason | null,
+  stopSequence: string | undefined,
+): { stop_reason: MessagesStopReason | null; stop_sequence: string | null } {
+  const reason = stopReasonOf(finish);
+  return reason === 'end_turn' && stopSequence !== undefined
+    ? { stop_reason: 'stop_sequence', stop_sequence: stopSequence }
+    : { stop_reason: reason, stop_sequence: null };
+}
+
+export function messagesAnswerOf(completion: ChatCompletion, id: string, stopSequence?: string): MessagesAnswer {
   const choice = completion.choices[0];
   const content: MessagesAnswerBlock[] = [];
-  let stopReason: MessagesStopReason | null = null;
+  let stop: ReturnType<typeof stopReasonWith> = { stop_reason: null, stop_sequence: null };
   if (choice !== undefined) {
     const message = choice.message;
     if (typeof message.content === 'string' && message.content !== '') content.push({ type: 'text', text: message.content });
@@ -49,7 +63,7 @@ export function messagesAnswerOf(completion: ChatCompletion, id: string): Messag
     for (const call of message.tool_calls ?? []) {
       content.push({ type: 'tool_use', id: call.id, name: call.function.name, input: toolInput(call.function.arguments) });
     }
-    stopReason = refusal !== undefined ? 'refusal' : stopReasonOf(choice.finish_reason);
+    stop = refusal !== undefined ? { stop_reason: 'refusal', stop_sequence: null } : stopReasonWith(choice.finish_reason, stopSequence);
   }
   return {
     id,
@@ -57,8 +71,7 @@ export function messagesAnswerOf(completion: ChatCompletion, id: string): Messag
     role: 'assistant',
     model: completion.model,
     content,
-    stop_reason: stopReason,
-    stop_sequence: null,
+    ...stop,
     usage: { input_tokens: completion.usage?.prompt_tokens ?? 0, output_tokens: completion.usage?.completion_tokens ?? 0 },
   };
 }

@@ -27,10 +27,11 @@ function usageChunk(usage: Usage): ChatCompletionChunk {
 const roleChunk = chunk({ role: 'assistant', content: '', refusal: null });
 const usage = usageChunk({ prompt_tokens: 19, completion_tokens: 10, total_tokens: 29 });
 
-/** The whole SSE text the writer produces for `chunks`, end included. */
-function sseText(chunks: readonly ChatCompletionChunk[]): string {
+/** The whole SSE text the writer produces for `chunks`, end included; `stopSequence` rides on the finishing chunk. */
+function sseText(chunks: readonly ChatCompletionChunk[], stopSequence?: string): string {
   const writer = new MessagesStreamWriter(id);
-  return chunks.map((c) => writer.chunk(c)).join('') + writer.end();
+  const finishing = (c: ChatCompletionChunk) => c.choices.some((choice) => choice.finish_reason !== null && choice.finish_reason !== undefined);
+  return chunks.map((c) => writer.chunk(c, finishing(c) ? stopSequence : undefined)).join('') + writer.end();
 }
 
 function messageStart(startModel = model): SseEvent {
@@ -62,8 +63,8 @@ const jsonDelta = (index: number, partial: string): SseEvent => ({
   delta: { type: 'input_json_delta', partial_json: partial },
 });
 const blockStop = (index: number): SseEvent => ({ type: 'content_block_stop', index });
-const messageEnd = (stopReason: MessagesStopReason | null, tokens: MessagesUsage): SseEvent[] => [
-  { type: 'message_delta', delta: { stop_reason: stopReason, stop_sequence: null }, usage: tokens },
+const messageEnd = (stopReason: MessagesStopReason | null, tokens: MessagesUsage, stopSequence: string | null = null): SseEvent[] => [
+  { type: 'message_delta', delta: { stop_reason: stopReason, stop_sequence: stopSequence }, usage: tokens },
   { type: 'message_stop' },
 ];
 const tokens = { input_tokens: 19, output_tokens: 10 };
@@ -75,7 +76,7 @@ interface FinalMessage {
   readonly usage: MessagesUsage;
 }
 
-const cases: { name: string; chunks: ChatCompletionChunk[]; events: SseEvent[]; message: FinalMessage }[] = [
+const cases: { name: string; chunks: ChatCompletionChunk[]; stopSequence?: string; events: SseEvent[]; message: FinalMessage }[] = [
   {
     name: 'text in several deltas, empty deltas, then finish and usage',
     chunks: [roleChunk, chunk({ content: 'Hello' }), chunk({}), chunk({ content: ', world!' }), chunk({}, 'stop'), usage],
@@ -234,6 +235,20 @@ const cases: { name: string; chunks: ChatCompletionChunk[]; events: SseEvent[]; 
     message: { content: [{ type: 'text', text: 'first' }], stop_reason: 'end_turn', usage: { input_tokens: 0, output_tokens: 0 } },
   },
   {
+    name: 'a stop sequence the upstream named',
+    chunks: [roleChunk, chunk({ content: 'Paris' }), chunk({}, 'stop'), usage],
+    stopSequence: '</answer>',
+    events: [messageStart(), textStart(0), textDelta(0, 'Paris'), blockStop(0), ...messageEnd('stop_sequence', tokens, '</answer>')],
+    message: { content: [{ type: 'text', text: 'Paris' }], stop_reason: 'stop_sequence', usage: tokens },
+  },
+  {
+    name: 'a stop sequence beside max_tokens: max_tokens',
+    chunks: [roleChunk, chunk({ content: 'Once upon a' }), chunk({}, 'length'), usage],
+    stopSequence: 'END',
+    events: [messageStart(), textStart(0), textDelta(0, 'Once upon a'), blockStop(0), ...messageEnd('max_tokens', tokens)],
+    message: { content: [{ type: 'text', text: 'Once upon a' }], stop_reason: 'max_tokens', usage: tokens },
+  },
+  {
     name: 'an answer without content',
     chunks: [roleChunk, chunk({}, 'stop'), usage],
     events: [messageStart(), ...messageEnd('end_turn', tokens)],
@@ -243,7 +258,7 @@ const cases: { name: string; chunks: ChatCompletionChunk[]; events: SseEvent[]; 
 
 for (const c of cases) {
   test(`stream events: ${c.name}`, () => {
-    assert.deepEqual(parseNamedSse(sseText(c.chunks)), c.events);
+    assert.deepEqual(parseNamedSse(sseText(c.chunks, c.stopSequence)), c.events);
   });
 }
 
@@ -262,10 +277,10 @@ const params = { model: 'claude-sonnet-5-5', max_tokens: 1024, messages: [{ role
 
 for (const c of cases) {
   test(`Anthropic SDK accumulates: ${c.name}`, async () => {
-    const final = await sdkClient(sseText(c.chunks)).messages.stream(params).finalMessage();
+    const final = await sdkClient(sseText(c.chunks, c.stopSequence)).messages.stream(params).finalMessage();
     assert.equal(final.id, id);
     assert.equal(final.model, model);
-    assert.equal(final.stop_sequence, null);
+    assert.equal(final.stop_sequence, c.message.stop_reason === 'stop_sequence' ? c.stopSequence : null);
     assert.deepEqual(
       { content: final.content.map((block) => ({ ...block })), stop_reason: final.stop_reason, usage: { ...final.usage } },
       c.message,
@@ -276,7 +291,7 @@ for (const c of cases) {
 for (const c of cases) {
   test(`Anthropic SDK parses every event as written: ${c.name}`, async () => {
     const events: unknown[] = [];
-    for await (const event of await sdkClient(sseText(c.chunks)).messages.create({ ...params, stream: true })) events.push(event);
+    for await (const event of await sdkClient(sseText(c.chunks, c.stopSequence)).messages.create({ ...params, stream: true })) events.push(event);
     assert.deepEqual(events, c.events);
   });
 }

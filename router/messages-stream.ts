@@ -2,8 +2,8 @@
 // Messages stream, as an Anthropic SDK client reads them. Stateful: Anthropic numbers
 // content blocks and sends them one after another, and usage arrives with the last chunk.
 
-import type { ChatCompletionChunk, MessagesStopReason, ToolCallDelta } from '../schemas/index.ts';
-import { messagesErrorType, stopReasonOf } from './messages-answer.ts';
+import type { ChatCompletionChunk, FinishReason, ToolCallDelta } from '../schemas/index.ts';
+import { messagesErrorType, stopReasonWith } from './messages-answer.ts';
 import { differs, eventsOfChunk, malformed, type ChunkParts } from './stream-checks.ts';
 
 interface ToolBlock {
@@ -22,7 +22,8 @@ export class MessagesStreamWriter {
   #open: { readonly index: number; readonly tool?: number } | undefined;
   /** Tool calls by OpenAI's tool index, open or closed. */
   readonly #tools = new Map<number, ToolBlock>();
-  #stopReason: MessagesStopReason | null = null;
+  #finish: FinishReason | null = null;
+  #stopSequence: string | undefined;
   #refused = false;
   #inputTokens = 0;
   #outputTokens = 0;
@@ -32,11 +33,13 @@ export class MessagesStreamWriter {
   }
 
   /**
-   * The events for one chunk (possibly none). Throws UpstreamStreamError when the chunk
-   * cannot be expressed as Anthropic's sequential blocks.
+   * The events for one chunk (possibly none). `stopSequence` is the sequence the upstream
+   * said ended the answer, on the chunk that finishes it. Throws UpstreamStreamError when
+   * the chunk cannot be expressed as Anthropic's sequential blocks.
    */
-  chunk(chunk: ChatCompletionChunk): string {
+  chunk(chunk: ChatCompletionChunk, stopSequence?: string): string {
     this.#refuseWhenEnded();
+    if (stopSequence !== undefined) this.#stopSequence = stopSequence;
     const start = this.#started ? '' : this.#start(chunk.model);
     return start + eventsOfChunk(chunk, this.#parts);
   }
@@ -49,7 +52,7 @@ export class MessagesStreamWriter {
     },
     toolCall: (call) => this.#toolCall(call),
     finish: (reason) => {
-      this.#stopReason = stopReasonOf(reason);
+      this.#finish = reason;
     },
     usage: (usage) => {
       this.#inputTokens = usage.prompt_tokens ?? 0;
@@ -63,7 +66,7 @@ export class MessagesStreamWriter {
     let out = this.#started ? '' : this.#start('');
     out += this.#closeBlock();
     out += event('message_delta', {
-      delta: { stop_reason: this.#refused ? 'refusal' : this.#stopReason, stop_sequence: null },
+      delta: this.#refused ? { stop_reason: 'refusal', stop_sequence: null } : stopReasonWith(this.#finish, this.#stopSequence),
       usage: { input_tokens: this.#inputTokens, output_tokens: this.#outputTokens },
     });
     out += event('message_stop', {});

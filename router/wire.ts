@@ -5,8 +5,8 @@
 
 import type { ErrorCode } from '../core/errors.ts';
 import type { ErrorRenderer } from '../core/http-errors.ts';
-import type { ChatCompletion, ChatRequest, ExchangeApi, OpenAIErrorBody, ResponsesRequest } from '../schemas/index.ts';
-import type { StreamEvent } from '../providers/index.ts';
+import type { ChatRequest, ExchangeApi, OpenAIErrorBody, ResponsesRequest } from '../schemas/index.ts';
+import type { CompletionResult, StreamEvent } from '../providers/index.ts';
 import { messageId, messagesAnswerOf, messagesErrorOf } from './messages-answer.ts';
 import { MessagesStreamWriter } from './messages-stream.ts';
 import { ResponseIds, responsesAnswerOf } from './responses-answer.ts';
@@ -21,9 +21,12 @@ export interface StreamFramer {
   broke(message: string, code: ErrorCode, status: number): string;
 }
 
+/** An upstream's answer: the completion, its OpenAI JSON, and what OpenAI's shape cannot carry. */
+export type Completed = Extract<CompletionResult, { ok: true }>;
+
 export interface Wire {
-  /** The body of a 200 answer: `json` is the completion as OpenAI JSON. */
-  answer(completion: ChatCompletion, json: string, requestId: string): string;
+  /** The body of a 200 answer. */
+  answer(completed: Completed, requestId: string): string;
   /** The body of an error answer. */
   failure(status: number, body: OpenAIErrorBody, requestId: string): string;
   stream(request: ChatRequest, requestId: string): StreamFramer;
@@ -32,7 +35,7 @@ export interface Wire {
 }
 
 export const openAIWire: Wire = {
-  answer: (_completion, json) => json,
+  answer: (completed) => completed.json,
   failure: (_status, body) => JSON.stringify(body),
   stream(request) {
     const includeUsage = request.stream_options?.include_usage === true;
@@ -50,12 +53,12 @@ export const openAIWire: Wire = {
 export const messagesErrorRenderer: ErrorRenderer = messagesErrorOf;
 
 export const messagesWire: Wire = {
-  answer: (completion, _json, requestId) => JSON.stringify(messagesAnswerOf(completion, messageId(requestId))),
+  answer: (completed, requestId) => JSON.stringify(messagesAnswerOf(completed.completion, messageId(requestId), completed.stopSequence)),
   failure: (status, body, requestId) => JSON.stringify(messagesErrorOf(status, body, requestId)),
   stream(_request, requestId) {
     const writer = new MessagesStreamWriter(messageId(requestId));
     return {
-      event: (e) => writer.chunk(e.chunk),
+      event: (e) => writer.chunk(e.chunk, e.stopSequence),
       end: () => writer.end(),
       broke: (message, code, status) => writer.error(status, message, code),
     };
@@ -70,7 +73,7 @@ export const messagesWire: Wire = {
  */
 export function responsesWire(request: ResponsesRequest, createdAt: number): Wire {
   return {
-    answer: (completion, _json, requestId) => JSON.stringify(responsesAnswerOf(completion, request, new ResponseIds(requestId), createdAt)),
+    answer: (completed, requestId) => JSON.stringify(responsesAnswerOf(completed.completion, request, new ResponseIds(requestId), createdAt)),
     failure: openAIWire.failure,
     stream(_chat, requestId) {
       const writer = new ResponsesStreamWriter(request, new ResponseIds(requestId), createdAt);

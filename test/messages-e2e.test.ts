@@ -7,7 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import Anthropic from '@anthropic-ai/sdk';
 import { sha256Hex } from '../core/hash.ts';
 import { estimateInputTokens } from '../providers/index.ts';
-import { anthropicEvents, anthropicTokenCount, openAIChunks, openAICompletion, openAIError, openAIToolCallChunks, startAnthropicUpstream, type TestUpstream } from './helpers/upstreams.ts';
+import { anthropicEvents, anthropicMessage, anthropicTokenCount, openAIChunks, openAICompletion, openAIError, openAIToolCallChunks, startAnthropicUpstream, type TestUpstream } from './helpers/upstreams.ts';
 import { route, startFailover, startWarmpath, type FailoverSetup, type TestWarmpath } from './helpers/warmpath.ts';
 
 const virtualKey = 'wp-anthropic-client-key';
@@ -146,6 +146,20 @@ describe('router end to end (Anthropic SDK on /v1/messages)', () => {
     assert.equal(ant.hits[0]?.body.system, 'be brief');
     assert.equal(ant.hits[0]?.body.max_tokens, 50);
     assert.deepEqual(ant.hits[0]?.body.messages, [{ role: 'user', content: [{ type: 'text', text: 'hi' }] }]);
+  });
+
+  test('an Anthropic upstream that stopped on a stop sequence: the SDK reads stop_sequence and which one, streamed or not', async () => {
+    reset();
+    const stopped = { stop_reason: 'stop_sequence', stop_sequence: '</answer>' };
+    const events = anthropicEvents(['Paris']).map((e) => (e.event === 'message_delta' ? { ...e, data: { ...(e.data as object), delta: stopped } } : e));
+    ant.script({ body: { ...anthropicMessage('Paris'), ...stopped } }, { events });
+    const params = { model: 'claude', max_tokens: 50, stop_sequences: ['</answer>', 'END'], messages: hi };
+    const answer = await sdk(wp).messages.create(params);
+    assert.deepEqual([answer.stop_reason, answer.stop_sequence], ['stop_sequence', '</answer>']);
+    const final = await sdk(wp).messages.stream(params).finalMessage();
+    assert.deepEqual([final.stop_reason, final.stop_sequence], ['stop_sequence', '</answer>']);
+    assert.deepEqual(final.content, [{ type: 'text', text: 'Paris' }]);
+    assert.deepEqual(ant.hits.map((hit) => hit.body.stop_sequences), [['</answer>', 'END'], ['</answer>', 'END']]);
   });
 
   test('503 persisting on the primary: fails over to the certified secondary, answer still in Anthropic shape', async () => {
