@@ -5,7 +5,7 @@ import type { ChatCompletion, FinishReason, MessagesAnswer, MessagesAnswerBlock,
 
 /**
  * OpenAI's 'stop' does not say whether a stop sequence matched: it is end_turn unless the
- * upstream said which sequence did (stopReasonWith).
+ * upstream said which sequence did (messagesStopOf).
  */
 const stopReasonByFinish: Readonly<Record<FinishReason, MessagesStopReason>> = {
   stop: 'end_turn',
@@ -37,14 +37,18 @@ export function stopReasonOf(finish: FinishReason | null): MessagesStopReason | 
   return finish === null ? null : (stopReasonByFinish[finish] ?? null);
 }
 
+export interface MessagesStop {
+  readonly stop_reason: MessagesStopReason | null;
+  readonly stop_sequence: string | null;
+}
+
 /**
- * The stop reason and sequence an Anthropic client reads. An Anthropic upstream names the
- * sequence that matched; an OpenAI one cannot, and its answers end in end_turn.
+ * The stop reason and sequence an Anthropic client reads for an answer that finished with
+ * `finish` (and held a refusal when `refused`). An Anthropic upstream names the sequence
+ * that matched; an OpenAI one cannot, and its answers end in end_turn.
  */
-export function stopReasonWith(
-  finish: FinishReason | null,
-  stopSequence: string | undefined,
-): { stop_reason: MessagesStopReason | null; stop_sequence: string | null } {
+export function messagesStopOf(finish: FinishReason | null, stopSequence: string | undefined, refused: boolean): MessagesStop {
+  if (refused) return { stop_reason: 'refusal', stop_sequence: null };
   const reason = stopReasonOf(finish);
   return reason === 'end_turn' && stopSequence !== undefined
     ? { stop_reason: 'stop_sequence', stop_sequence: stopSequence }
@@ -54,7 +58,7 @@ export function stopReasonWith(
 export function messagesAnswerOf(completion: ChatCompletion, id: string, stopSequence?: string): MessagesAnswer {
   const choice = completion.choices[0];
   const content: MessagesAnswerBlock[] = [];
-  let stop: ReturnType<typeof stopReasonWith> = { stop_reason: null, stop_sequence: null };
+  let stop: MessagesStop = { stop_reason: null, stop_sequence: null };
   if (choice !== undefined) {
     const message = choice.message;
     if (typeof message.content === 'string' && message.content !== '') content.push({ type: 'text', text: message.content });
@@ -63,7 +67,7 @@ export function messagesAnswerOf(completion: ChatCompletion, id: string, stopSeq
     for (const call of message.tool_calls ?? []) {
       content.push({ type: 'tool_use', id: call.id, name: call.function.name, input: toolInput(call.function.arguments) });
     }
-    stop = refusal !== undefined ? { stop_reason: 'refusal', stop_sequence: null } : stopReasonWith(choice.finish_reason, stopSequence);
+    stop = messagesStopOf(choice.finish_reason, stopSequence, refusal !== undefined);
   }
   return {
     id,

@@ -3,7 +3,7 @@
 // content blocks and sends them one after another, and usage arrives with the last chunk.
 
 import type { ChatCompletionChunk, FinishReason, ToolCallDelta } from '../schemas/index.ts';
-import { messagesErrorType, stopReasonWith } from './messages-answer.ts';
+import { messagesErrorType, messagesStopOf } from './messages-answer.ts';
 import { differs, eventsOfChunk, malformed, type ChunkParts } from './stream-checks.ts';
 
 interface ToolBlock {
@@ -66,7 +66,7 @@ export class MessagesStreamWriter {
     let out = this.#started ? '' : this.#start('');
     out += this.#closeBlock();
     out += event('message_delta', {
-      delta: this.#refused ? { stop_reason: 'refusal', stop_sequence: null } : stopReasonWith(this.#finish, this.#stopSequence),
+      delta: messagesStopOf(this.#finish, this.#stopSequence, this.#refused),
       usage: { input_tokens: this.#inputTokens, output_tokens: this.#outputTokens },
     });
     out += event('message_stop', {});
