@@ -151,8 +151,7 @@ describe('router end to end (Anthropic SDK on /v1/messages)', () => {
   test('an Anthropic upstream that stopped on a stop sequence: the SDK reads stop_sequence and which one, streamed or not', async () => {
     reset();
     const stopped = { stop_reason: 'stop_sequence', stop_sequence: '</answer>' };
-    const events = anthropicEvents(['Paris']).map((e) => (e.event === 'message_delta' ? { ...e, data: { ...(e.data as object), delta: stopped } } : e));
-    ant.script({ body: { ...anthropicMessage('Paris'), ...stopped } }, { events });
+    ant.script({ body: anthropicMessage('Paris', 'claude-test', stopped) }, { events: anthropicEvents(['Paris'], 'claude-test', stopped) });
     const params = { model: 'claude', max_tokens: 50, stop_sequences: ['</answer>', 'END'], messages: hi };
     const answer = await sdk(wp).messages.create(params);
     assert.deepEqual([answer.stop_reason, answer.stop_sequence], ['stop_sequence', '</answer>']);

@@ -168,26 +168,33 @@ export function startOpenAIUpstream(name = 'openai'): Promise<TestUpstream> {
 
 // --- Anthropic-speaking answers ------------------------------------------------------------
 
-export function anthropicMessage(text: string, model = 'claude-test') {
+/** How an Anthropic answer stopped: `stop_reason` and, for a stop sequence, which one. */
+export interface AnthropicStop {
+  readonly stop_reason: string;
+  readonly stop_sequence: string | null;
+}
+
+const endTurn: AnthropicStop = { stop_reason: 'end_turn', stop_sequence: null };
+
+export function anthropicMessage(text: string, model = 'claude-test', stop: AnthropicStop = endTurn) {
   return {
     id: 'msg_test',
     type: 'message',
     role: 'assistant',
     model,
     content: [{ type: 'text', text }],
-    stop_reason: 'end_turn',
-    stop_sequence: null,
+    ...stop,
     usage: { input_tokens: 9, output_tokens: 4 },
   };
 }
 
-export function anthropicEvents(pieces: readonly string[], model = 'claude-test'): { event: string; data: unknown }[] {
+export function anthropicEvents(pieces: readonly string[], model = 'claude-test', stop: AnthropicStop = endTurn): { event: string; data: unknown }[] {
   return [
     { event: 'message_start', data: { type: 'message_start', message: { ...anthropicMessage('', model), content: [], stop_reason: null, usage: { input_tokens: 9, output_tokens: 1 } } } },
     { event: 'content_block_start', data: { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } } },
     ...pieces.map((p) => ({ event: 'content_block_delta', data: { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: p } } })),
     { event: 'content_block_stop', data: { type: 'content_block_stop', index: 0 } },
-    { event: 'message_delta', data: { type: 'message_delta', delta: { stop_reason: 'end_turn', stop_sequence: null }, usage: { output_tokens: pieces.length } } },
+    { event: 'message_delta', data: { type: 'message_delta', delta: stop, usage: { output_tokens: pieces.length } } },
     { event: 'message_stop', data: { type: 'message_stop' } },
   ];
 }
