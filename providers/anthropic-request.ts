@@ -3,6 +3,7 @@
 // nothing about the answer's content (seed, logprobs, …) are dropped.
 
 import type { ChatMessage, ChatRequest, ContentPart, ToolCall } from '../schemas/index.ts';
+import { toolResultError } from '../schemas/index.ts';
 import { failure } from './classify.ts';
 import type { UpstreamFailure, UpstreamRequest, UpstreamTarget } from './types.ts';
 
@@ -14,7 +15,7 @@ type AnthropicBlock =
   | { readonly type: 'text'; readonly text: string }
   | { readonly type: 'image'; readonly source: ImageSource }
   | { readonly type: 'tool_use'; readonly id: string; readonly name: string; readonly input: unknown }
-  | { readonly type: 'tool_result'; readonly tool_use_id: string; readonly content: string | readonly AnthropicBlock[] };
+  | { readonly type: 'tool_result'; readonly tool_use_id: string; readonly content: string | readonly AnthropicBlock[]; readonly is_error?: true };
 
 interface AnthropicMessage {
   readonly role: 'user' | 'assistant';
@@ -122,7 +123,8 @@ function translateMessage(message: ChatMessage): AnthropicMessage {
       const content = typeof message.content === 'string' || message.content === null || message.content === undefined
         ? (message.content ?? '')
         : contentBlocks(message.content);
-      return { role: 'user', content: [{ type: 'tool_result', tool_use_id: message.tool_call_id, content }] };
+      const errorMark = message[toolResultError] === true ? { is_error: true as const } : {};
+      return { role: 'user', content: [{ type: 'tool_result', tool_use_id: message.tool_call_id, content, ...errorMark }] };
     }
     case 'assistant': {
       const content: AnthropicBlock[] = [...contentBlocks(message.content)];

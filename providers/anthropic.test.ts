@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { ChatCompletion, ChatCompletionChunk, ChatRequest, ErrorClass, FinishReason } from '../schemas/index.ts';
+import { toolResultError } from '../schemas/index.ts';
 import { anthropicAdapter } from './anthropic.ts';
 import { UpstreamStreamError } from './types.ts';
 import type { SseMessage, StreamEvent, UpstreamFailure, UpstreamRequest, UpstreamTarget } from './types.ts';
@@ -162,6 +163,46 @@ const requestCases: { name: string; request: ChatRequest; stream?: boolean; want
       ],
       tools: [anthropicWeatherTool],
       tool_choice: { type: 'any' },
+    },
+  },
+  {
+    name: 'a tool message marked as an Anthropic tool error is a tool_result with is_error',
+    request: {
+      model: 'claude',
+      messages: [
+        { role: 'user', content: 'Weather in Oslo and Rome?' },
+        {
+          role: 'assistant',
+          content: null,
+          tool_calls: [
+            { id: 'toolu_1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Oslo"}' } },
+            { id: 'toolu_2', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Rome"}' } },
+          ],
+        },
+        { role: 'tool', tool_call_id: 'toolu_1', content: 'city not found', [toolResultError]: true },
+        { role: 'tool', tool_call_id: 'toolu_2', content: '24C' },
+      ],
+    },
+    want: {
+      model: 'claude-sonnet-4-5',
+      max_tokens: 4096,
+      messages: [
+        { role: 'user', content: [{ type: 'text', text: 'Weather in Oslo and Rome?' }] },
+        {
+          role: 'assistant',
+          content: [
+            { type: 'tool_use', id: 'toolu_1', name: 'get_weather', input: { city: 'Oslo' } },
+            { type: 'tool_use', id: 'toolu_2', name: 'get_weather', input: { city: 'Rome' } },
+          ],
+        },
+        {
+          role: 'user',
+          content: [
+            { type: 'tool_result', tool_use_id: 'toolu_1', content: 'city not found', is_error: true },
+            { type: 'tool_result', tool_use_id: 'toolu_2', content: '24C' },
+          ],
+        },
+      ],
     },
   },
   {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { ChatRequest, ErrorClass } from '../schemas/index.ts';
+import { toolResultError } from '../schemas/index.ts';
 import { openaiAdapter } from './openai.ts';
 import { UpstreamStreamError } from './types.ts';
 import type { UpstreamRequest, UpstreamTarget } from './types.ts';
@@ -81,6 +82,19 @@ test('toUpstream does not modify the caller request', () => {
   openaiAdapter.toUpstream(request, 'gpt-4o', true, target);
   openaiAdapter.toUpstream(request, 'gpt-4o', false, target);
   assert.deepEqual(request, before);
+});
+
+test('toUpstream: a tool message marked as an Anthropic tool error goes up as a plain tool message', () => {
+  const withToolError: ChatRequest = {
+    model: 'support-default',
+    messages: [
+      { role: 'user', content: 'Weather in Oslo?' },
+      { role: 'assistant', content: null, tool_calls: [{ id: 'toolu_1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Oslo"}' } }] },
+      { role: 'tool', tool_call_id: 'toolu_1', content: 'city not found', [toolResultError]: true },
+    ],
+  };
+  const out = openaiAdapter.toUpstream(withToolError, 'gpt-4o', false, target) as UpstreamRequest;
+  assert.deepEqual(JSON.parse(out.body).messages[2], { role: 'tool', tool_call_id: 'toolu_1', content: 'city not found' });
 });
 
 // ---- response --------------------------------------------------------------------------

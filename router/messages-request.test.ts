@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import { WarmpathError } from '../core/errors.ts';
 import type { ErrorCode } from '../core/errors.ts';
 import type { ChatRequest, MessagesRequest } from '../schemas/index.ts';
+import { toolResultError } from '../schemas/index.ts';
 import { chatRequestOf } from './messages-request.ts';
 
 const model = 'claude-sonnet-4-5';
@@ -193,7 +194,7 @@ const cases: { name: string; request: MessagesRequest; want: ChatRequest }[] = [
     },
   },
   {
-    name: 'only tool_results: no user message; absent and empty content become empty strings; is_error keeps the text unprefixed',
+    name: 'only tool_results: no user message; absent and empty content become empty strings; is_error is marked and keeps the text unprefixed',
     request: messagesRequest({
       messages: [
         { role: 'user', content: 'Go' },
@@ -230,7 +231,7 @@ const cases: { name: string; request: MessagesRequest; want: ChatRequest }[] = [
         },
         { role: 'tool', tool_call_id: 'toolu_a', content: '' },
         { role: 'tool', tool_call_id: 'toolu_b', content: '' },
-        { role: 'tool', tool_call_id: 'toolu_c', content: 'city not found: Oslo' },
+        { role: 'tool', tool_call_id: 'toolu_c', content: 'city not found: Oslo', [toolResultError]: true },
       ],
       max_tokens: 1024,
     },
@@ -649,6 +650,13 @@ const refusals: { name: string; request: MessagesRequest; code: ErrorCode; param
     code: 'REQ_INVALID',
     param: 'messages.0.content.0.content',
     mentions: ['messages.0.content.0.content'],
+  },
+  {
+    name: 'tool_result whose is_error is not a boolean',
+    request: messagesRequest({ messages: [{ role: 'user', content: [loose({ type: 'tool_result', tool_use_id: 't', content: 'r', is_error: 'yes' })] }] }),
+    code: 'REQ_INVALID',
+    param: 'messages.0.content.0.is_error',
+    mentions: ['messages.0.content.0.is_error must be a boolean'],
   },
   {
     name: 'tool_result content block without a type',

@@ -5,6 +5,7 @@
 
 import { WarmpathError } from '../core/errors.ts';
 import type { ChatMessage, ChatRequest, ContentPart, FunctionTool, MessagesMessage, MessagesRequest, MessagesTokenCountRequest, MessagesTool, MessagesToolChoice, ResponseFormat, ToolCall, ToolChoice } from '../schemas/index.ts';
+import { toolResultError } from '../schemas/index.ts';
 
 /** A content block as the schema lets it through: only `type` is known to be a string. */
 interface Block {
@@ -147,12 +148,15 @@ function toolCallOf(block: Block, at: string): ToolCall {
 }
 
 /**
- * Anthropic's `is_error: true` has no counterpart in an OpenAI tool message: the content
- * goes on exactly as the client wrote it, with no prefix added, so the model reads the
- * error only through its text (the README says so).
+ * Anthropic's `is_error: true` has no counterpart in an OpenAI tool message: it travels as
+ * the `toolResultError` mark, which an `anthropic` route sends on and an OpenAI-shaped body
+ * cannot hold. The content goes on exactly as the client wrote it, with no prefix added, so
+ * an OpenAI-compatible model reads the error only through its text (the README says so).
  */
 function toolMessageOf(block: Block, at: string): ChatMessage {
-  return { role: 'tool', tool_call_id: stringField(block, 'tool_use_id', at), content: toolResultContent(block.content, at) };
+  const message: ChatMessage = { role: 'tool', tool_call_id: stringField(block, 'tool_use_id', at), content: toolResultContent(block.content, at) };
+  if (block.is_error !== undefined && typeof block.is_error !== 'boolean') throw invalid(`${at}.is_error`, `${at}.is_error must be a boolean`);
+  return block.is_error === true ? { ...message, [toolResultError]: true } : message;
 }
 
 function toolResultContent(content: unknown, at: string): string | ContentPart[] {

@@ -22,6 +22,14 @@ export interface ToolCall {
   readonly function: { readonly name: string; readonly arguments: string };
 }
 
+/**
+ * Marks a tool message made from an Anthropic `tool_result` with `is_error: true`, which the
+ * chat shape has no field for. A symbol, so the mark rides with the request everywhere in
+ * the process (retries, failover, shadow and twin calls) for an `anthropic` route to send
+ * on, while JSON.stringify leaves it out of every OpenAI-shaped body and stored record.
+ */
+export const toolResultError: unique symbol = Symbol('warmpath.toolResultError');
+
 export interface ChatMessage {
   readonly role: Role;
   readonly content?: string | readonly ContentPart[] | null;
@@ -29,6 +37,7 @@ export interface ChatMessage {
   readonly tool_calls?: readonly ToolCall[];
   readonly tool_call_id?: string;
   readonly refusal?: string | null;
+  readonly [toolResultError]?: true;
 }
 
 export interface FunctionTool {

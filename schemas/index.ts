@@ -45,6 +45,7 @@ export type {
   ToolChoice,
   Usage,
 } from './chat.ts';
+export { toolResultError } from './chat.ts';
 export type {
   ErrorClass,
   ExchangeAttempt,

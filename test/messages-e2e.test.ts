@@ -172,6 +172,31 @@ describe('router end to end (Anthropic SDK on /v1/messages)', () => {
     assert.deepEqual(record?.attempts.map((a) => a.route), ['oai-main', 'oai-main', 'ant-backup']);
   });
 
+  test("a tool_result's is_error reaches an Anthropic route, through failover; the OpenAI primary gets a plain tool message", async () => {
+    reset();
+    oai.script(openAIError(503, 'down'), openAIError(503, 'still down'));
+    const toolUse = { type: 'tool_use' as const, id: 'toolu_1', name: 'lookup_order', input: { order_id: 'A1' } };
+    const answer = await sdk(wp).messages.create({
+      model: 'support',
+      max_tokens: 50,
+      tools: [{ name: 'lookup_order', input_schema: { type: 'object' } }],
+      messages: [
+        { role: 'user', content: 'where is A1?' },
+        { role: 'assistant', content: [toolUse] },
+        { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_1', content: 'order service timed out', is_error: true }] },
+      ],
+    });
+    assert.deepEqual(answer.content, [{ type: 'text', text: 'hello from anthropic' }]);
+    const toolMessage = (hit: TestUpstream['hits'][number]) => (hit.body.messages as unknown[])[2];
+    for (const hit of oai.hits) assert.deepEqual(toolMessage(hit), { role: 'tool', tool_call_id: 'toolu_1', content: 'order service timed out' });
+    assert.equal(oai.hits.length, 2);
+    assert.equal(ant.hits.length, 1);
+    assert.deepEqual(toolMessage(ant.hits[0] as TestUpstream['hits'][number]), {
+      role: 'user',
+      content: [{ type: 'tool_result', tool_use_id: 'toolu_1', content: 'order service timed out', is_error: true }],
+    });
+  });
+
   // The SDK's error classes are picked by status; `error` is the body as sent.
   const errorCases: {
     name: string;
