@@ -154,8 +154,8 @@ function toolCallOf(block: Block, at: string): ToolCall {
  * an OpenAI-compatible model reads the error only through its text (the README says so).
  */
 function toolMessageOf(block: Block, at: string): ChatMessage {
-  const message: ChatMessage = { role: 'tool', tool_call_id: stringField(block, 'tool_use_id', at), content: toolResultContent(block.content, at) };
   if (block.is_error !== undefined && typeof block.is_error !== 'boolean') throw invalid(`${at}.is_error`, `${at}.is_error must be a boolean`);
+  const message: ChatMessage = { role: 'tool', tool_call_id: stringField(block, 'tool_use_id', at), content: toolResultContent(block.content, at) };
   return block.is_error === true ? { ...message, [toolResultError]: true } : message;
 }
 
