@@ -4,6 +4,7 @@
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 
 export interface Child {
@@ -147,15 +148,48 @@ export async function waitForHttp(child: Child, url: string, okStatus: number | 
   }
 }
 
-/** A port that was free on 127.0.0.1 a moment ago. */
+/** Where the kernel picks the source ports of connections and the ports of listen(0). */
+export function ephemeralPortRange(rangeFile = '/proc/sys/net/ipv4/ip_local_port_range'): { low: number; high: number } {
+  try {
+    const [low, high] = readFileSync(rangeFile, 'utf8').trim().split(/\s+/).map(Number);
+    if (Number.isInteger(low) && Number.isInteger(high)) return { low: low as number, high: high as number };
+  } catch {
+    // not Linux: IANA's range, which macOS and Windows use
+  }
+  return { low: 49152, high: 65535 };
+}
+
+/**
+ * A port that was free on 127.0.0.1 a moment ago, for a process started next to bind. It is
+ * drawn below the ephemeral range: a port from listen(0) lies inside it, where any new
+ * connection's source port can take it before that process binds it (the suite and the
+ * benchmark open thousands a second). Once, a redis-server started a second after its port
+ * was drawn that way found it in use.
+ */
 export async function freePort(): Promise<number> {
+  const lowest = 10_000;
+  const highest = Math.min(ephemeralPortRange().low, 32768) - 1;
+  // A kernel whose ephemeral range starts this low leaves no such ports: take its choice.
+  if (highest <= lowest) return (await bound(0)) as number;
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const port = await bound(lowest + Math.floor(Math.random() * (highest - lowest + 1)));
+    if (port !== undefined) return port;
+  }
+  throw new Error(`no free port between ${lowest} and ${highest} on 127.0.0.1 in 100 draws`);
+}
+
+/** Binds `port` on 127.0.0.1 and lets it go: the port bound, or undefined when it was taken. */
+async function bound(port: number): Promise<number | undefined> {
   const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
+  server.listen(port, '127.0.0.1');
+  try {
+    await once(server, 'listening');
+  } catch {
+    return undefined;
+  }
   const address = server.address();
-  const port = typeof address === 'object' && address !== null ? address.port : 0;
   await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
+  return typeof address === 'object' && address !== null ? address.port : undefined;
 }
 
 /**
